@@ -1,0 +1,23 @@
+// Liveness and readiness for load balancers and the launcher: /healthz answers while the process
+// runs; /readyz only once start-up finished, the database answers and no migration is pending.
+import { Hono } from 'hono';
+import { getDb } from '../db/client';
+import { pendingMigrations } from '../db/migrate';
+
+export type Readiness = { isStarted(): boolean };
+
+export function healthRoutes(readiness: Readiness) {
+  const routes = new Hono();
+  routes.get('/healthz', (c) => c.json({ status: 'ok' }));
+  routes.get('/readyz', async (c) => {
+    if (!readiness.isStarted()) return c.json({ status: 'starting' }, 503);
+    try {
+      const pending = await pendingMigrations(getDb());
+      if (pending > 0) return c.json({ status: 'migrating', pendingMigrations: pending }, 503);
+      return c.json({ status: 'ready', database: 'ok', pendingMigrations: 0 });
+    } catch (error) {
+      return c.json({ status: 'unavailable', database: (error as Error).message }, 503);
+    }
+  });
+  return routes;
+}

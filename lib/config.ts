@@ -1,0 +1,48 @@
+// Every environment variable Wearhouse reads, parsed once with zod. The README's configuration
+// table lists the same names; a bad value stops the process with the variable's name.
+import path from 'node:path';
+import { z } from 'zod';
+
+const optionalString = z.string().trim().min(1).optional().catch(undefined);
+const flag = (fallback: boolean) =>
+  z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']).optional()
+    .transform((v) => (v === undefined ? fallback : ['1', 'true', 'yes', 'on'].includes(v)));
+
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: optionalString,
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  WEARHOUSE_DATA_DIR: z.string().default('.data'),
+  WEARHOUSE_SECRET_KEY: optionalString,
+  WEARHOUSE_BASE_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
+  WEARHOUSE_DEMO: flag(true),
+  WEARHOUSE_DEMO_SEED: z.coerce.number().int().default(42),
+  ADMIN_EMAIL: optionalString,
+  ADMIN_PASSWORD: optionalString,
+  REDIS_URL: optionalString,
+  /** Sustained API requests per second allowed per key (0 turns rate limiting off). */
+  WEARHOUSE_RATE_LIMIT: z.coerce.number().min(0).default(100),
+  /** Requests a key may burst above the sustained rate. */
+  WEARHOUSE_RATE_BURST: z.coerce.number().int().min(1).default(200),
+});
+
+export type Config = z.infer<typeof Env> & { dataDir: string };
+
+let cached: Config | undefined;
+
+export function config(): Config {
+  if (cached) return cached;
+  const parsed = Env.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  cached = { ...parsed.data, dataDir: path.resolve(parsed.data.WEARHOUSE_DATA_DIR) };
+  return cached;
+}
+
+/** For tests and the launcher, after they change process.env. */
+export function reloadConfig() {
+  cached = undefined;
+}

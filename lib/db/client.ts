@@ -1,0 +1,64 @@
+// The one place that creates database connections: a node-postgres pool, to PostgreSQL when
+// DATABASE_URL is set, else to the embedded owner named in the data folder's lock file.
+// Queries are never named prepared statements: the embedded engine has one shared session.
+import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { config } from '../config';
+import { embeddedUrl } from './embedded/launch';
+import { liveOwner } from './embedded/lock';
+import * as schema from './schema';
+
+export type Database = NodePgDatabase<typeof schema>;
+/** A transaction handle: the same query API as Database. */
+export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+/** Either; functions that can run inside a caller's transaction take this. */
+export type Queryable = Database | Tx;
+
+export class DatabaseUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+export function connectionString(): string {
+  const { DATABASE_URL, dataDir } = config();
+  if (DATABASE_URL) return DATABASE_URL;
+  const owner = liveOwner(dataDir);
+  if (!owner?.port) {
+    throw new DatabaseUnavailableError(
+      `No database: DATABASE_URL is not set and no embedded database is running for ${dataDir}. ` +
+        'Start Wearhouse with `npm start`, or set DATABASE_URL.',
+    );
+  }
+  return embeddedUrl(owner.port);
+}
+
+type Connection = { pool: pg.Pool; db: Database };
+// One pool per process, kept on globalThis so module reloads in development don't leak pools.
+const holder = globalThis as typeof globalThis & { __wearhouseDb?: Connection };
+
+function connect(): Connection {
+  if (holder.__wearhouseDb) return holder.__wearhouseDb;
+  const pool = new pg.Pool({
+    connectionString: connectionString(),
+    max: config().DATABASE_POOL_SIZE,
+    idleTimeoutMillis: 30_000,
+    application_name: 'wearhouse',
+  });
+  // An idle client that loses its server must not crash the process; the next query reconnects.
+  pool.on('error', (error) => console.error('wearhouse: database connection error:', error.message));
+  holder.__wearhouseDb = { pool, db: drizzle({ client: pool, schema }) };
+  return holder.__wearhouseDb;
+}
+
+export const getDb = (): Database => connect().db;
+export const getPool = (): pg.Pool => connect().pool;
+
+export async function closeDb(): Promise<void> {
+  const current = holder.__wearhouseDb;
+  holder.__wearhouseDb = undefined;
+  await current?.pool.end();
+}
+
+export { schema };

@@ -1,0 +1,213 @@
+// The whole relational model of Wearhouse. drizzle-kit diffs this file into SQL migrations
+// (lib/db/migrations); the same SQL runs on PostgreSQL and on the embedded PGlite engine.
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  char,
+  doublePrecision,
+  index,
+  inet,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const id = () => bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity();
+const ref = (name: string) => bigint(name, { mode: 'number' });
+const at = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
+const createdAt = () => at('created_at').notNull().defaultNow();
+const updatedAt = () => at('updated_at').notNull().defaultNow();
+
+export const accountRole = pgEnum('account_role', ['admin', 'developer']);
+
+/** Developers who sign in to the portal. */
+export const accounts = pgTable('accounts', {
+  id: id(),
+  email: text('email').notNull(),
+  name: text('name').notNull(),
+  passwordHash: text('password_hash').notNull(),
+  role: accountRole('role').notNull().default('developer'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+}, (t) => [uniqueIndex('accounts_email_key').on(sql`lower(${t.email})`)]);
+
+/** A developer's application. clientId is public; its secrets live hashed, never in plain text. */
+export const apps = pgTable('apps', {
+  id: id(),
+  clientId: char('client_id', { length: 40 }).notNull(),
+  name: text('name').notNull(),
+  ownerId: ref('owner_id').notNull().references(() => accounts.id, { onDelete: 'restrict' }),
+  connectOrigins: text('connect_origins').array().notNull().default(sql`'{}'::text[]`),
+  clientSecretHash: char('client_secret_hash', { length: 64 }).notNull(),
+  clientSecretPrefix: text('client_secret_prefix').notNull(),
+  clientSecretLast4: char('client_secret_last4', { length: 4 }).notNull(),
+  clientSecretRotatedAt: at('client_secret_rotated_at').notNull().defaultNow(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+}, (t) => [
+  uniqueIndex('apps_client_id_key').on(t.clientId),
+  index('apps_owner_id_idx').on(t.ownerId),
+]);
+
+/** Keys for the Application API. Several per app, each revocable on its own. */
+export const appKeys = pgTable('app_keys', {
+  id: id(),
+  appId: ref('app_id').notNull().references(() => apps.id, { onDelete: 'cascade' }),
+  label: text('label').notNull().default(''),
+  keyHash: char('key_hash', { length: 64 }).notNull(),
+  keyPrefix: text('key_prefix').notNull(),
+  keyLast4: char('key_last4', { length: 4 }).notNull(),
+  createdById: ref('created_by_id').references(() => accounts.id, { onDelete: 'set null' }),
+  createdAt: createdAt(),
+  lastUsedAt: at('last_used_at'),
+  revokedAt: at('revoked_at'),
+}, (t) => [
+  uniqueIndex('app_keys_key_hash_key').on(t.keyHash),
+  index('app_keys_app_id_idx').on(t.appId),
+  index('app_keys_created_by_id_idx').on(t.createdById),
+]);
+
+/**
+ * An app's end users. humanId is 32 hex characters whose first 12 encode the creation
+ * millisecond, so ordering by humanId is ordering by age and keyset paging survives deletes.
+ * The two tokens are kept encrypted (the portal shows them again) plus a hash for lookups.
+ */
+export const users = pgTable('users', {
+  id: id(),
+  humanId: char('human_id', { length: 32 }).notNull(),
+  appId: ref('app_id').notNull().references(() => apps.id, { onDelete: 'cascade' }),
+  externalId: text('external_id').notNull(),
+  email: text('email'),
+  name: text('name'),
+  username: text('username'),
+  identityProviderName: text('identity_provider_name'),
+  identityProviderUrl: text('identity_provider_url'),
+  providerUserId: text('provider_user_id'),
+  accessTokenEncrypted: text('access_token_encrypted').notNull(),
+  accessTokenHash: char('access_token_hash', { length: 64 }).notNull(),
+  publicTokenEncrypted: text('public_token_encrypted').notNull(),
+  publicTokenHash: char('public_token_hash', { length: 64 }).notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+  lastActiveAt: at('last_active_at'),
+  lastLoginAt: at('last_login_at'),
+}, (t) => [
+  uniqueIndex('users_human_id_key').on(t.humanId),
+  uniqueIndex('users_app_id_human_id_key').on(t.appId, t.humanId),
+  uniqueIndex('users_app_id_external_id_key').on(t.appId, t.externalId),
+  index('users_app_id_created_at_idx').on(t.appId, t.createdAt),
+  index('users_app_id_updated_at_idx').on(t.appId, t.updatedAt),
+  uniqueIndex('users_access_token_hash_key').on(t.accessTokenHash),
+  uniqueIndex('users_public_token_hash_key').on(t.publicTokenHash),
+]);
+
+export const sourceKind = pgEnum('source_kind', ['oauth2', 'upload', 'demo', 'file']);
+
+/** The catalog of data sources a user can connect. Kept in step with lib/sources/catalog.ts. */
+export const sources = pgTable('sources', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  kind: sourceKind('kind').notNull(),
+  dataTypes: text('data_types').array().notNull(),
+  description: text('description').notNull().default(''),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const connectionStatus = pgEnum('connection_status', ['connected', 'syncing', 'error', 'disconnected']);
+
+/** A user's link to one source. Provider credentials are encrypted like tokens. */
+export const connections = pgTable('connections', {
+  id: id(),
+  userId: ref('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  sourceId: text('source_id').notNull().references(() => sources.id, { onDelete: 'restrict' }),
+  status: connectionStatus('status').notNull().default('connected'),
+  connectedSince: at('connected_since').notNull().defaultNow(),
+  lastSyncAt: at('last_sync_at'),
+  lastError: text('last_error'),
+  credentialsEncrypted: text('credentials_encrypted'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+}, (t) => [
+  uniqueIndex('connections_user_id_source_id_key').on(t.userId, t.sourceId),
+  index('connections_source_id_idx').on(t.sourceId),
+]);
+
+/**
+ * One measurement. (connection, type, sourceReadingId) is unique so re-ingesting is idempotent.
+ * The chart index `readings_user_id_type_ts_idx` on (user_id, type, ts) INCLUDE (value, value2,
+ * connection_id) makes chart queries index-only scans. drizzle-orm cannot express INCLUDE, so it
+ * lives in the hand-written migration 0001_readings_chart_index.sql, not here.
+ */
+export const readings = pgTable('readings', {
+  id: id(),
+  userId: ref('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  connectionId: ref('connection_id').notNull().references(() => connections.id, { onDelete: 'cascade' }),
+  type: text('type').notNull(),
+  ts: at('ts').notNull(),
+  tzOffsetMinutes: smallint('tz_offset_minutes').notNull().default(0),
+  value: doublePrecision('value').notNull(),
+  value2: doublePrecision('value2'),
+  unit: text('unit').notNull(),
+  sourceReadingId: text('source_reading_id').notNull(),
+  sourceData: jsonb('source_data'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+}, (t) => [
+  uniqueIndex('readings_connection_id_type_source_reading_id_key').on(t.connectionId, t.type, t.sourceReadingId),
+]);
+
+/**
+ * Hourly aggregates of readings, rewritten in the same transaction as the readings they cover.
+ * Charts over weeks or years read these instead of millions of raw rows (see shared NOTES).
+ */
+export const readingRollups = pgTable('reading_rollups', {
+  connectionId: ref('connection_id').notNull().references(() => connections.id, { onDelete: 'cascade' }),
+  type: text('type').notNull(),
+  bucket: at('bucket').notNull(),
+  userId: ref('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  count: integer('count').notNull(),
+  sum: doublePrecision('sum').notNull(),
+  min: doublePrecision('min').notNull(),
+  max: doublePrecision('max').notNull(),
+  sum2: doublePrecision('sum2'),
+  min2: doublePrecision('min2'),
+  max2: doublePrecision('max2'),
+}, (t) => [
+  primaryKey({ columns: [t.connectionId, t.type, t.bucket] }),
+  index('reading_rollups_user_id_type_bucket_idx').on(t.userId, t.type, t.bucket),
+]);
+
+/** Short-lived tokens that let one end user open Connect for one app. */
+export const connectSessions = pgTable('connect_sessions', {
+  id: id(),
+  tokenHash: char('token_hash', { length: 64 }).notNull(),
+  appId: ref('app_id').notNull().references(() => apps.id, { onDelete: 'cascade' }),
+  userId: ref('user_id').references(() => users.id, { onDelete: 'cascade' }),
+  origin: text('origin'),
+  expiresAt: at('expires_at').notNull(),
+  usedAt: at('used_at'),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('connect_sessions_token_hash_key').on(t.tokenHash),
+  index('connect_sessions_app_id_idx').on(t.appId),
+  index('connect_sessions_user_id_idx').on(t.userId),
+]);
+
+/** Who did what. Targets are identifiers (humanId, key prefix), never secret values. */
+export const auditLog = pgTable('audit_log', {
+  id: id(),
+  actor: text('actor').notNull(),
+  appId: ref('app_id').references(() => apps.id, { onDelete: 'set null' }),
+  action: text('action').notNull(),
+  target: text('target'),
+  ip: inet('ip'),
+  details: jsonb('details'),
+  at: at('at').notNull().defaultNow(),
+}, (t) => [index('audit_log_app_id_at_idx').on(t.appId, t.at)]);

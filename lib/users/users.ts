@@ -1,0 +1,191 @@
+// An app's end users: list, get, create (idempotent by externalId), delete (cascading), and the
+// portal's view of their tokens. Every function is scoped by the caller's access to the app.
+import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { appIdFor } from '../apps/access';
+import { recordAudit } from '../audit/audit';
+import type { Caller } from '../auth/caller';
+import { decrypt, encrypt } from '../auth/encryption';
+import { issueSecret } from '../auth/secrets';
+import { getDb } from '../db/client';
+import { apps, users } from '../db/schema';
+import { forbidden, invalidInput, notFound } from '../errors';
+import { HUMAN_ID_PATTERN, newHumanId } from './human-id';
+
+export type User = {
+  humanId: string;
+  externalId: string;
+  clientId: string;
+  email: string | null;
+  name: string | null;
+  username: string | null;
+  identityProvider: { name: string; url: string | null } | null;
+  providerUserId: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  lastActiveAt: Date | null;
+  lastLoginAt: Date | null;
+};
+
+export type UserPage = { users: User[]; hasMore: boolean };
+
+export const MAX_PAGE_SIZE = 500;
+
+export type ListUsersQuery = {
+  limit: number;
+  offset?: number;
+  /** Keyset paging: only users older than this humanId (which need not exist any more). */
+  beforeHumanId?: string;
+  externalId?: string;
+  createdSince?: Date;
+  updatedSince?: Date;
+};
+
+export const NewUserInput = z.object({
+  externalId: z.string().trim().min(1, 'externalId is required.').max(255),
+  email: z.email().max(254).optional(),
+  name: z.string().trim().max(200).optional(),
+  username: z.string().trim().max(200).optional(),
+  identityProvider: z.object({ name: z.string().trim().min(1).max(200), url: z.url().max(2000).nullable().optional() }).optional(),
+  providerUserId: z.string().trim().max(255).optional(),
+});
+export type NewUser = z.infer<typeof NewUserInput>;
+
+const userColumns = {
+  humanId: users.humanId,
+  externalId: users.externalId,
+  clientId: apps.clientId,
+  email: users.email,
+  name: users.name,
+  username: users.username,
+  identityProviderName: users.identityProviderName,
+  identityProviderUrl: users.identityProviderUrl,
+  providerUserId: users.providerUserId,
+  createdAt: users.createdAt,
+  updatedAt: users.updatedAt,
+  lastActiveAt: users.lastActiveAt,
+  lastLoginAt: users.lastLoginAt,
+};
+/** Users joined to their app, for the DTO's clientId. */
+const selectUsers = () => getDb().select(userColumns).from(users).innerJoin(apps, eq(apps.id, users.appId));
+type UserRow = Awaited<ReturnType<typeof selectUsers>>[number];
+
+function toUser({ identityProviderName, identityProviderUrl, ...row }: UserRow): User {
+  return {
+    ...row,
+    identityProvider: identityProviderName ? { name: identityProviderName, url: identityProviderUrl } : null,
+  };
+}
+
+function requireHumanId(humanId: string) {
+  // A malformed id cannot name anyone; report it like any other unknown user.
+  if (!HUMAN_ID_PATTERN.test(humanId)) throw notFound(`No user ${humanId}.`);
+}
+
+export async function listUsers(caller: Caller, clientId: string, query: ListUsersQuery): Promise<UserPage> {
+  if (!(query.limit >= 1 && query.limit <= MAX_PAGE_SIZE)) throw invalidInput(`limit must be between 1 and ${MAX_PAGE_SIZE}.`);
+  const appId = await appIdFor(caller, clientId);
+  const filters: SQL[] = [eq(users.appId, appId)];
+  if (query.externalId !== undefined) filters.push(eq(users.externalId, query.externalId));
+  if (query.createdSince) filters.push(gte(users.createdAt, query.createdSince));
+  if (query.updatedSince) filters.push(gte(users.updatedAt, query.updatedSince));
+  if (query.beforeHumanId !== undefined) filters.push(lt(users.humanId, query.beforeHumanId));
+  const rows = await selectUsers()
+    .where(and(...filters))
+    .orderBy(desc(users.humanId))
+    .limit(query.limit + 1)
+    .offset(query.offset ?? 0);
+  return { users: rows.slice(0, query.limit).map(toUser), hasMore: rows.length > query.limit };
+}
+
+export async function getUser(caller: Caller, clientId: string, humanId: string): Promise<User> {
+  requireHumanId(humanId);
+  const appId = await appIdFor(caller, clientId);
+  const [row] = await selectUsers().where(and(eq(users.appId, appId), eq(users.humanId, humanId)));
+  if (!row) throw notFound(`No user ${humanId}.`);
+  return toUser(row);
+}
+
+/** The columns of a new user row, with fresh tokens (shared by createUser and bulk seeding). */
+export function newUserValues(appId: number, input: NewUser, createdAt = new Date(), humanId = newHumanId(createdAt)) {
+  const accessToken = issueSecret('accessToken');
+  const publicToken = issueSecret('publicToken');
+  return {
+    humanId,
+    appId,
+    externalId: input.externalId,
+    email: input.email ?? null,
+    name: input.name ?? null,
+    username: input.username ?? null,
+    identityProviderName: input.identityProvider?.name ?? null,
+    identityProviderUrl: input.identityProvider?.url ?? null,
+    providerUserId: input.providerUserId ?? null,
+    accessTokenEncrypted: encrypt(accessToken.value),
+    accessTokenHash: accessToken.hash,
+    publicTokenEncrypted: encrypt(publicToken.value),
+    publicTokenHash: publicToken.hash,
+    createdAt,
+    updatedAt: createdAt,
+  };
+}
+
+/** Create a user, or return the app's existing user with that externalId (created: false). */
+export async function createUser(
+  caller: Caller,
+  clientId: string,
+  input: unknown,
+  context: { ip?: string | null } = {},
+): Promise<{ user: User; created: boolean }> {
+  const parsed = NewUserInput.safeParse(input);
+  if (!parsed.success) {
+    throw invalidInput(parsed.error.issues[0]?.message ?? 'Invalid user.', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  }
+  const appId = await appIdFor(caller, clientId);
+  const created = await getDb().transaction(async (tx) => {
+    const [row] = await tx.insert(users).values(newUserValues(appId, parsed.data)).onConflictDoNothing().returning({ humanId: users.humanId });
+    if (row) await recordAudit(tx, caller, { appId, action: 'user.create', target: row.humanId, ip: context.ip });
+    return row?.humanId ?? null;
+  });
+  if (created) return { user: await getUser(caller, clientId, created), created: true };
+  const [existing] = await selectUsers().where(and(eq(users.appId, appId), eq(users.externalId, parsed.data.externalId)));
+  if (!existing) throw notFound(`No user with externalId ${parsed.data.externalId}.`);
+  return { user: toUser(existing), created: false };
+}
+
+/**
+ * Delete a user and everything that belongs to it (connections, readings, rollups, Connect
+ * sessions, tokens) in one transaction, with an audit entry. Unknown → NotFound.
+ */
+export async function deleteUser(caller: Caller, clientId: string, humanId: string, context: { ip?: string | null } = {}): Promise<void> {
+  requireHumanId(humanId);
+  const appId = await appIdFor(caller, clientId);
+  await getDb().transaction(async (tx) => {
+    const [gone] = await tx
+      .delete(users)
+      .where(and(eq(users.appId, appId), eq(users.humanId, humanId)))
+      .returning({ externalId: users.externalId });
+    if (!gone) throw notFound(`No user ${humanId}.`);
+    await recordAudit(tx, caller, { appId, action: 'user.delete', target: humanId, ip: context.ip });
+  });
+}
+
+/** The user's access and public tokens in full, for the portal (never for an App Key). */
+export async function revealTokens(caller: Caller, clientId: string, humanId: string): Promise<{ accessToken: string; publicToken: string }> {
+  if (caller.kind === 'app') throw forbidden('Tokens are shown in the portal only.');
+  requireHumanId(humanId);
+  const appId = await appIdFor(caller, clientId);
+  const [row] = await getDb()
+    .select({ access: users.accessTokenEncrypted, public: users.publicTokenEncrypted })
+    .from(users)
+    .where(and(eq(users.appId, appId), eq(users.humanId, humanId)));
+  if (!row) throw notFound(`No user ${humanId}.`);
+  await recordAudit(getDb(), caller, { appId, action: 'user.reveal_tokens', target: humanId });
+  return { accessToken: decrypt(row.access), publicToken: decrypt(row.public) };
+}
+
+/** Count an app's users (the portal's header; a full count, so not for every API request). */
+export async function countUsers(caller: Caller, clientId: string): Promise<number> {
+  const appId = await appIdFor(caller, clientId);
+  const [row] = await getDb().select({ n: sql<number>`count(*)::int` }).from(users).where(eq(users.appId, appId));
+  return row?.n ?? 0;
+}
