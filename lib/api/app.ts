@@ -1,8 +1,14 @@
 // The public HTTP API (everything under /v1, /app, the health checks and /openapi.json), served by
-// Hono in front of Next.js. Each dialect lives in its own folder and turns domain errors into its
-// own error body; this file only assembles them and applies what every response shares.
-import { Hono } from 'hono';
+// Hono in front of Next.js. Each dialect lives in its own folder and renders domain errors in its
+// own body; this file assembles them, the OpenAPI document, and what every response shares.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { config } from '../config';
+import { DomainError } from '../errors';
+import { baseUrlOf } from './dialect';
 import { healthRoutes, type Readiness } from './health';
+import { humanDialect, humanRoutes } from './human/users';
+import { ngrokDialect, ngrokRoutes } from './ngrok/users';
+import { limiterFromConfig, type RateLimiter } from './rate-limit';
 
 /** Paths the API answers; the HTTP server hands everything else to Next.js. */
 export function isApiPath(pathname: string): boolean {
@@ -13,12 +19,55 @@ export function isApiPath(pathname: string): boolean {
   );
 }
 
-export function createApi(readiness: Readiness) {
-  const api = new Hono();
+export type ApiOptions = {
+  readiness: Readiness;
+  /** Defaults to WEARHOUSE_RATE_LIMIT / WEARHOUSE_RATE_BURST, through Redis when REDIS_URL is set. */
+  limiter?: RateLimiter;
+};
+
+export function createApi({ readiness, limiter }: ApiOptions) {
+  const settings = config();
+  const rateLimiter = limiter ?? limiterFromConfig({ rate: settings.WEARHOUSE_RATE_LIMIT, burst: settings.WEARHOUSE_RATE_BURST }, settings.REDIS_URL);
+
+  const api = new OpenAPIHono();
   api.use(async (c, next) => {
     await next();
     c.header('Cache-Control', 'no-store');
   });
   api.route('/', healthRoutes(readiness));
-  return api;
+  api.route('/v1', humanRoutes(rateLimiter));
+  api.route('/app', ngrokRoutes(rateLimiter));
+
+  api.openAPIRegistry.registerComponent('securitySchemes', 'appKeyBasic', {
+    type: 'http',
+    scheme: 'basic',
+    description: 'The App Key as username and an empty password: `curl -u <App Key>: …`.',
+  });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'appKeyBearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'The App Key as bearer token. The ngrok dialect also requires `Ngrok-Version: 2`.',
+  });
+  api.doc31('/openapi.json', (c) => ({
+    openapi: '3.1.0',
+    info: {
+      title: 'Wearhouse Application API',
+      version: '1.0.0',
+      description:
+        "Manage an app's users from your servers, in two dialects: Human API's (`/v1/apps/{clientId}/users`) " +
+        "and ngrok's application users (`/app/users`). Every request is authenticated with one of the app's App Keys.",
+    },
+    servers: [{ url: baseUrlOf(c) }],
+  }));
+
+  api.notFound((c) => {
+    const error = new DomainError('not_found', `No route ${c.req.method} ${c.req.path}.`);
+    if (c.req.path.startsWith('/app')) return ngrokDialect.renderError(c, error);
+    return humanDialect.renderError(c, error);
+  });
+  api.onError((error, c) => {
+    console.error(`wearhouse: ${c.req.method} ${c.req.path} failed:`, error);
+    return c.json({ statusCode: 500, error: 'Internal Server Error', message: 'Something went wrong on our side.' }, 500);
+  });
+  return Object.assign(api, { close: () => rateLimiter.close() });
 }

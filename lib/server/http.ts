@@ -2,7 +2,6 @@
 // Until start-up finishes, non-health requests get 503 instead of hanging.
 import http from 'node:http';
 import { getRequestListener } from '@hono/node-server';
-import type { Hono } from 'hono';
 import { isApiPath } from '../api/app';
 
 type NextHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
@@ -17,8 +16,11 @@ export type AppServer = {
   drain(graceMs: number): Promise<void>;
 };
 
-export function createAppServer(api: Hono): AppServer {
-  const apiListener = getRequestListener(api.fetch);
+/** Anything with a fetch handler: the API app. */
+type FetchApp = { fetch: (request: Request, env: object) => Response | Promise<Response> };
+
+export function createAppServer(api: FetchApp): AppServer {
+  const apiListener = getRequestListener((request, env) => api.fetch(request, env));
   let next: NextHandler | undefined;
   let started = false;
 

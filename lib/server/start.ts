@@ -37,7 +37,8 @@ async function main() {
   }
   assertSecretKey();
 
-  const appServer = createAppServer(createApi({ isStarted: () => appServer.isStarted() }));
+  const api = createApi({ readiness: { isStarted: () => appServer.isStarted() } });
+  const appServer = createAppServer(api);
   const baseUrl = settings.WEARHOUSE_BASE_URL ?? `http://localhost:${settings.PORT}`;
   await new Promise<void>((resolve, reject) => {
     appServer.server.once('error', reject);
@@ -52,6 +53,7 @@ async function main() {
     log(`${signal}: finishing in-flight requests…`);
     await appServer.drain(10_000);
     await flushKeyUsage();
+    await api.close();
     await closeDb();
     await embedded?.stop?.();
     log('stopped.');

@@ -1,0 +1,89 @@
+// What both API dialects share: a router whose requests are size-limited, authenticated by an App
+// Key, rate-limited per key and validated with zod, and whose every error, from any of those
+// steps or from a service, is rendered once, in the dialect's own error body.
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { authenticateAppKey } from '../apps/keys';
+import type { AppCaller } from '../auth/caller';
+import { config } from '../config';
+import { DomainError } from '../errors';
+import { asDomainError, logUnexpected } from './errors';
+import type { RateLimiter } from './rate-limit';
+
+export type ApiEnv = { Variables: { caller: AppCaller; ip: string | null } };
+export type ApiContext = Context<ApiEnv>;
+
+export type Dialect = {
+  /** The App Key the request presents, or null when it presents none in this dialect's way. */
+  presentedKey(c: Context): string | null;
+  /** Checks every request must pass before authentication (e.g. a version header). */
+  precondition?(c: Context): void;
+  /** The dialect's error response; `error` is null for an unexpected failure (500). */
+  renderError(c: Context, error: DomainError | null): Response;
+};
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+function clientIp(c: Context): string | null {
+  try {
+    return getConnInfo(c).remote.address ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export function createDialectRouter(dialect: Dialect, limiter: RateLimiter) {
+  const router = new OpenAPIHono<ApiEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+        const first = result.error.issues[0];
+        const where = first?.path.length ? `${first.path.join('.')}: ` : '';
+        throw new DomainError('invalid_input', `${where}${first?.message ?? 'Invalid request.'}`, { issues });
+      }
+    },
+  });
+
+  router.onError((error, c) => {
+    const known = asDomainError(error);
+    if (!known) logUnexpected(error, c.req.method, c.req.path);
+    return dialect.renderError(c, known);
+  });
+  router.notFound((c) => dialect.renderError(c, new DomainError('not_found', `No route ${c.req.method} ${c.req.path}.`)));
+
+  router.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new DomainError('payload_too_large', 'The request body is larger than 1 MB.');
+      },
+    }),
+  );
+  router.use(async (c, next) => {
+    dialect.precondition?.(c);
+    const presented = dialect.presentedKey(c);
+    if (!presented) throw new DomainError('unauthorized', 'An App Key is required.');
+    const caller = await authenticateAppKey(presented);
+    if (!caller) throw new DomainError('unauthorized', 'The App Key is not valid, or has been revoked.');
+    const verdict = await limiter.take(`key:${caller.keyId}`);
+    if (!verdict.allowed) {
+      throw new DomainError('rate_limited', `Too many requests for this App Key; retry in ${verdict.retryAfterSeconds} s.`, {
+        retryAfterSeconds: verdict.retryAfterSeconds,
+      });
+    }
+    c.set('caller', caller);
+    c.set('ip', clientIp(c));
+    await next();
+  });
+  return router;
+}
+
+/** The absolute URL of this server: WEARHOUSE_BASE_URL when set, else the request's own host. */
+export function baseUrlOf(c: Context): string {
+  const configured = config().WEARHOUSE_BASE_URL;
+  if (configured) return configured.replace(/\/$/, '');
+  const url = new URL(c.req.url);
+  return `${url.protocol}//${url.host}`;
+}

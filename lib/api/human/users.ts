@@ -1,0 +1,222 @@
+// The Human API dialect of the Application API: /v1/apps/{clientId}/users, Basic auth with the App
+// Key as username, bare JSON arrays, Link-header paging, Boom-style error bodies.
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { CLIENT_ID_PATTERN } from '../../apps/access';
+import { DomainError } from '../../errors';
+import { HUMAN_ID_PATTERN } from '../../users/human-id';
+import { createUser, deleteUser, getUser, listUsers, MAX_PAGE_SIZE, NewUserInput, type User } from '../../users/users';
+import { baseUrlOf, createDialectRouter, type Dialect } from '../dialect';
+import type { RateLimiter } from '../rate-limit';
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict',
+  413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+export const humanDialect: Dialect = {
+  presentedKey(c) {
+    const header = c.req.header('authorization');
+    const match = header?.match(/^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i);
+    if (!match) return null;
+    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const key = colon === -1 ? decoded : decoded.slice(0, colon);
+    return key || null;
+  },
+  renderError(c, error) {
+    const status = error?.status ?? 500;
+    const body = {
+      statusCode: status,
+      error: REASONS[status] ?? 'Error',
+      message: error?.message ?? 'Something went wrong on our side.',
+      ...(error?.extra.issues ? { validation: error.extra.issues } : {}),
+    };
+    const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
+    if (status === 401) headers['WWW-Authenticate'] = 'Basic realm="Wearhouse"';
+    if (error?.extra.retryAfterSeconds) headers['Retry-After'] = String(error.extra.retryAfterSeconds);
+    return c.json(body, status as 400, headers);
+  },
+};
+
+// ---- Schemas (they validate requests and produce the OpenAPI document) -----------------------
+
+const HumanUser = z
+  .object({
+    humanId: z.string().openapi({ example: '0a34dca6b9fe0b2361038bd371d96539' }),
+    externalId: z.string().openapi({ example: 'user@example.com' }),
+    appId: z.string().openapi({ description: 'The app\'s clientId.', example: '1d129c20acf6fcef9be0b067cc7859d872ed5ade' }),
+    createdAt: z.string().openapi({ format: 'date-time', example: '2013-12-28T18:46:10.436Z' }),
+    updatedAt: z.string().openapi({ format: 'date-time', example: '2013-12-29T05:05:50.601Z' }),
+  })
+  .openapi('HumanUser');
+
+const HumanError = z
+  .object({
+    statusCode: z.number().int().openapi({ example: 404 }),
+    error: z.string().openapi({ example: 'Not Found' }),
+    message: z.string(),
+  })
+  .openapi('HumanError');
+
+const ClientId = z.string().regex(CLIENT_ID_PATTERN, 'clientId is 40 hexadecimal characters.')
+  .openapi({ param: { name: 'clientId', in: 'path' }, example: '1d129c20acf6fcef9be0b067cc7859d872ed5ade' });
+const HumanId = z.string().regex(HUMAN_ID_PATTERN, 'humanId is 32 hexadecimal characters.')
+  .openapi({ param: { name: 'humanId', in: 'path' }, example: '0a34dca6b9fe0b2361038bd371d96539' });
+
+/** `20131228T184610Z` (Human API's compact form) or any ISO 8601 date-time. */
+const Since = z
+  .string()
+  .transform((value, ctx) => {
+    const compact = value.match(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(?:\.(\d{1,3}))?Z$/);
+    const date = compact
+      ? new Date(Date.UTC(+compact[1]!, +compact[2]! - 1, +compact[3]!, +compact[4]!, +compact[5]!, +compact[6]!, +(compact[7] ?? 0)))
+      : /^\d{4}-\d{2}-\d{2}/.test(value) ? new Date(value) : new Date(NaN);
+    if (Number.isNaN(date.getTime())) {
+      ctx.addIssue({ code: 'custom', message: 'Use YYYYMMDDTHHmmssZ or an ISO 8601 date-time.' });
+      return z.NEVER;
+    }
+    return date;
+  });
+
+const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50)
+    .openapi({ param: { name: 'limit', in: 'query' }, description: `Users per page (1–${MAX_PAGE_SIZE}).`, example: 50 }),
+  offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0)
+    .openapi({ param: { name: 'offset', in: 'query' }, description: 'How many users to skip.', example: 0 }),
+  external_id: z.string().min(1).max(255).optional()
+    .openapi({ param: { name: 'external_id', in: 'query' }, description: 'Only the user with this externalId.' }),
+  created_since: Since.optional()
+    .openapi({ param: { name: 'created_since', in: 'query' }, type: 'string', description: 'Only users created at or after this time.', example: '20131228T184610Z' }),
+  updated_since: Since.optional()
+    .openapi({ param: { name: 'updated_since', in: 'query' }, type: 'string', description: 'Only users updated at or after this time.', example: '2013-12-28T18:46:10Z' }),
+});
+
+const errors = {
+  400: { description: 'Malformed id, paging value or body', content: { 'application/json': { schema: HumanError } } },
+  401: { description: 'Missing, unknown or revoked App Key', content: { 'application/json': { schema: HumanError } } },
+  403: { description: 'The App Key belongs to another app', content: { 'application/json': { schema: HumanError } } },
+  429: { description: 'Rate limit for this App Key exceeded (see Retry-After)', content: { 'application/json': { schema: HumanError } } },
+};
+const notFound = { 404: { description: 'No such user in this app', content: { 'application/json': { schema: HumanError } } } };
+const security = [{ appKeyBasic: [] }];
+const tags = ['Human API dialect'];
+
+const listRoute = createRoute({
+  method: 'get', path: '/apps/{clientId}/users', tags, security,
+  summary: "List an app's users, newest first",
+  request: { params: z.object({ clientId: ClientId }), query: ListQuery },
+  responses: {
+    200: {
+      description: 'A page of users. `Link` names the next and previous pages.',
+      headers: z.object({ Link: z.string().optional().openapi({ example: '<https://host/v1/apps/…/users?limit=50&offset=50>; rel="next"' }) }),
+      content: { 'application/json': { schema: z.array(HumanUser) } },
+    },
+    ...errors,
+  },
+});
+
+const getRoute = createRoute({
+  method: 'get', path: '/apps/{clientId}/users/{humanId}', tags, security,
+  summary: 'Get one user',
+  request: { params: z.object({ clientId: ClientId, humanId: HumanId }) },
+  responses: { 200: { description: 'The user', content: { 'application/json': { schema: HumanUser } } }, ...errors, ...notFound },
+});
+
+const NewUserBody = z.object({ externalId: NewUserInput.shape.externalId.openapi({ example: 'user@example.com' }) }).openapi('HumanNewUser');
+
+const createRouteDef = createRoute({
+  method: 'post', path: '/apps/{clientId}/users', tags, security,
+  summary: 'Create a user (idempotent by externalId)',
+  request: {
+    params: z.object({ clientId: ClientId }),
+    body: {
+      content: {
+        'application/json': { schema: NewUserBody },
+        'application/x-www-form-urlencoded': { schema: NewUserBody },
+        'multipart/form-data': { schema: NewUserBody },
+      },
+    },
+  },
+  responses: {
+    201: { description: 'Created', content: { 'application/json': { schema: HumanUser } } },
+    200: { description: 'A user with this externalId existed already; it is returned unchanged', content: { 'application/json': { schema: HumanUser } } },
+    ...errors,
+  },
+});
+
+const deleteRoute = createRoute({
+  method: 'delete', path: '/apps/{clientId}/users/{humanId}', tags, security,
+  summary: 'Delete a user with all their connections, readings, sessions and tokens',
+  request: { params: z.object({ clientId: ClientId, humanId: HumanId }) },
+  responses: { 204: { description: 'Deleted; empty body' }, ...errors, ...notFound },
+});
+
+// ---- Serialisation ---------------------------------------------------------------------------
+
+/** Exactly Human API's user object, keys in its order. */
+const toHumanUser = (user: User) => ({
+  humanId: user.humanId,
+  externalId: user.externalId,
+  appId: user.clientId,
+  createdAt: user.createdAt.toISOString(),
+  updatedAt: user.updatedAt.toISOString(),
+});
+
+function linkHeader(c: Context, offset: number, limit: number, hasMore: boolean): string | undefined {
+  const url = new URL(c.req.url);
+  const page = (newOffset: number) => {
+    const target = new URL(`${baseUrlOf(c)}${url.pathname}${url.search}`);
+    target.searchParams.set('offset', String(newOffset));
+    target.searchParams.set('limit', String(limit));
+    return target.toString();
+  };
+  const links: string[] = [];
+  if (hasMore) links.push(`<${page(offset + limit)}>; rel="next"`);
+  if (offset > 0) links.push(`<${page(Math.max(0, offset - limit))}>; rel="prev"`);
+  return links.length ? links.join(', ') : undefined;
+}
+
+// ---- Routes ----------------------------------------------------------------------------------
+
+export function humanRoutes(limiter: RateLimiter) {
+  const router = createDialectRouter(humanDialect, limiter);
+
+  router.openapi(listRoute, async (c) => {
+    const { clientId } = c.req.valid('param');
+    const query = c.req.valid('query');
+    const page = await listUsers(c.var.caller, clientId, {
+      limit: query.limit,
+      offset: query.offset,
+      externalId: query.external_id,
+      createdSince: query.created_since,
+      updatedSince: query.updated_since,
+    });
+    const link = linkHeader(c, query.offset, query.limit, page.hasMore);
+    if (link) c.header('Link', link);
+    return c.json(page.users.map(toHumanUser), 200);
+  });
+
+  router.openapi(getRoute, async (c) => {
+    const { clientId, humanId } = c.req.valid('param');
+    return c.json(toHumanUser(await getUser(c.var.caller, clientId, humanId)), 200);
+  });
+
+  router.openapi(createRouteDef, async (c) => {
+    const { clientId } = c.req.valid('param');
+    // Only the validator matching the Content-Type fills its part; the other stays empty.
+    const body: { externalId?: string } = { ...c.req.valid('json'), ...c.req.valid('form') };
+    if (body.externalId === undefined) throw new DomainError('invalid_input', 'externalId is required (as JSON or as a form field).');
+    const { user, created } = await createUser(c.var.caller, clientId, { externalId: body.externalId }, { ip: c.var.ip });
+    if (created) c.header('Location', `${baseUrlOf(c)}/v1/apps/${clientId}/users/${user.humanId}`);
+    return c.json(toHumanUser(user), created ? 201 : 200);
+  });
+
+  router.openapi(deleteRoute, async (c) => {
+    const { clientId, humanId } = c.req.valid('param');
+    await deleteUser(c.var.caller, clientId, humanId, { ip: c.var.ip });
+    return c.body(null, 204);
+  });
+
+  return router;
+}

@@ -1,0 +1,26 @@
+// The Application API served on a loopback port for tests, exactly as the server builds it (minus
+// Next.js): real HTTP, so clients such as curl and the official ngrok client can talk to it.
+import type { AddressInfo } from 'node:net';
+import { createApi } from '../api/app';
+import { unlimited, type RateLimiter } from '../api/rate-limit';
+import { createAppServer } from '../server/http';
+
+export type RunningApi = { baseUrl: string; close(): Promise<void> };
+
+export async function startApi(options: { limiter?: RateLimiter } = {}): Promise<RunningApi> {
+  const api = createApi({ readiness: { isStarted: () => true }, limiter: options.limiter ?? unlimited() });
+  const appServer = createAppServer(api);
+  appServer.markStarted();
+  await new Promise<void>((resolve) => appServer.server.listen(0, '127.0.0.1', resolve));
+  const { port } = appServer.server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    close: async () => {
+      await appServer.drain(1_000);
+      await api.close();
+    },
+  };
+}
+
+/** `Authorization: Basic base64("KEY:")`, as `curl -u KEY:` sends it. */
+export const basicAuth = (appKey: string) => `Basic ${Buffer.from(`${appKey}:`).toString('base64')}`;

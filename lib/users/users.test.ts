@@ -1,0 +1,86 @@
+import { sql } from 'drizzle-orm';
+import { describe, expect, inject, it } from 'vitest';
+import { operator } from '../auth/caller';
+import { getDb } from '../db/client';
+import { connectSessions } from '../db/schema';
+import { seedUsers } from '../demo/seed';
+import { createTestApp, createTestUsers } from '../testing/fixtures';
+import { createUser, deleteUser, getUser, listUsers, revealTokens } from './users';
+
+async function rowsOwnedBy(humanId: string) {
+  const result = await getDb().execute<{ users: number; connections: number; readings: number; rollups: number; sessions: number }>(sql`
+    SELECT
+      (SELECT count(*)::int FROM users WHERE human_id = ${humanId}) AS users,
+      (SELECT count(*)::int FROM connections c JOIN users u ON u.id = c.user_id WHERE u.human_id = ${humanId}) AS connections,
+      (SELECT count(*)::int FROM readings r JOIN users u ON u.id = r.user_id WHERE u.human_id = ${humanId}) AS readings,
+      (SELECT count(*)::int FROM reading_rollups r JOIN users u ON u.id = r.user_id WHERE u.human_id = ${humanId}) AS rollups,
+      (SELECT count(*)::int FROM connect_sessions s JOIN users u ON u.id = s.user_id WHERE u.human_id = ${humanId}) AS sessions`);
+  return result.rows[0]!;
+}
+
+describe(`users on ${inject('databaseKind')}`, () => {
+  it('deleting a user removes its connections, readings, rollups and sessions, and nothing of anyone else', async () => {
+    const app = await createTestApp();
+    await seedUsers(operator, app.clientId, { users: 2, days: 3, seed: 7 });
+    const { users: [doomed, survivor] } = await listUsers(app.owner, app.clientId, { limit: 10 });
+    const [doomedRow] = (await getDb().execute<{ id: number }>(sql`SELECT id::int FROM users WHERE human_id = ${doomed!.humanId}`)).rows;
+    const [appRow] = (await getDb().execute<{ id: number }>(sql`SELECT id::int FROM apps WHERE client_id = ${app.clientId}`)).rows;
+    await getDb().insert(connectSessions).values({ tokenHash: 'f'.repeat(48) + doomed!.humanId.slice(0, 16), appId: appRow!.id, userId: doomedRow!.id, expiresAt: new Date(Date.now() + 60_000) });
+    const before = await rowsOwnedBy(doomed!.humanId);
+    expect(before).toMatchObject({ users: 1, sessions: 1 });
+    expect(before.connections).toBeGreaterThan(0);
+    expect(before.readings).toBeGreaterThan(0);
+    expect(before.rollups).toBeGreaterThan(0);
+    const survivorBefore = await rowsOwnedBy(survivor!.humanId);
+
+    await deleteUser(app.owner, app.clientId, doomed!.humanId, { ip: '127.0.0.1' });
+
+    expect(await rowsOwnedBy(doomed!.humanId)).toEqual({ users: 0, connections: 0, readings: 0, rollups: 0, sessions: 0 });
+    expect(await rowsOwnedBy(survivor!.humanId)).toEqual(survivorBefore);
+    const audit = await getDb().execute<{ action: string; ip: string }>(sql`SELECT action, host(ip) AS ip FROM audit_log WHERE target = ${doomed!.humanId}`);
+    expect(audit.rows).toEqual([{ action: 'user.delete', ip: '127.0.0.1' }]);
+    await expect(deleteUser(app.owner, app.clientId, doomed!.humanId)).rejects.toMatchObject({ kind: 'not_found' });
+  });
+
+  it('creating a user twice with one externalId returns the first user', async () => {
+    const app = await createTestApp();
+    const first = await createUser(app.owner, app.clientId, { externalId: 'same-person' });
+    const again = await createUser(app.owner, app.clientId, { externalId: 'same-person' });
+    expect(first.created).toBe(true);
+    expect(again).toEqual({ user: first.user, created: false });
+    expect(first.user.humanId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('lists newest first and pages by humanId without skipping or repeating', async () => {
+    const app = await createTestApp();
+    const created = await createTestUsers(app, 7);
+    const newestFirst = created.map((u) => u.humanId).reverse();
+    const seen: string[] = [];
+    let before: string | undefined;
+    for (;;) {
+      const page = await listUsers(app.owner, app.clientId, { limit: 3, beforeHumanId: before });
+      seen.push(...page.users.map((u) => u.humanId));
+      if (!page.hasMore) break;
+      before = page.users.at(-1)!.humanId;
+    }
+    expect(seen).toEqual(newestFirst);
+  });
+
+  it("never shows one app's users to another app's owner", async () => {
+    const mine = await createTestApp();
+    const theirs = await createTestApp();
+    const [user] = await createTestUsers(theirs, 1);
+    await expect(getUser(mine.owner, theirs.clientId, user!.humanId)).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(getUser(mine.owner, mine.clientId, user!.humanId)).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(deleteUser(mine.owner, theirs.clientId, user!.humanId)).rejects.toMatchObject({ kind: 'not_found' });
+    expect((await getUser(theirs.owner, theirs.clientId, user!.humanId)).humanId).toBe(user!.humanId);
+  });
+
+  it('shows the tokens again to the app owner, decrypted', async () => {
+    const app = await createTestApp();
+    const [user] = await createTestUsers(app, 1);
+    const tokens = await revealTokens(app.owner, app.clientId, user!.humanId);
+    expect(tokens.accessToken).toMatch(/^wha_[\w-]{32}$/);
+    expect(tokens.publicToken).toMatch(/^whp_[\w-]{32}$/);
+  });
+});
