@@ -123,7 +123,11 @@ const getRoute = createRoute({
   responses: { 200: { description: 'The user', content: { 'application/json': { schema: HumanUser } } }, ...errors, ...notFound },
 });
 
-const NewUserBody = z.object({ externalId: NewUserInput.shape.externalId.openapi({ example: 'user@example.com' }) }).openapi('HumanNewUser');
+// NewUserInput is plain zod, built before or after @hono/zod-openapi extends zod depending on import
+// order, so its fields may lack .openapi(); the example goes on this schema, which always has it.
+const NewUserBody = z
+  .object({ externalId: NewUserInput.shape.externalId })
+  .openapi('HumanNewUser', { example: { externalId: 'user@example.com' } });
 
 const createRouteDef = createRoute({
   method: 'post', path: '/apps/{clientId}/users', tags, security,

@@ -99,7 +99,7 @@ const NgrokError = z
 const Id = z.string().regex(HUMAN_ID_PATTERN, 'id is 32 hexadecimal characters.')
   .openapi({ param: { name: 'id', in: 'path' }, example: '0193a1c4e5f80123456789abcdef0123' });
 const VersionHeader = z.object({
-  'ngrok-version': z.string().openapi({ param: { name: 'Ngrok-Version', in: 'header' }, example: '2' }).optional(),
+  'ngrok-version': z.string().openapi({ param: { name: 'ngrok-version', in: 'header' }, example: '2' }).optional(),
 });
 
 const ListQuery = z.object({

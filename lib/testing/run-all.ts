@@ -1,0 +1,99 @@
+// `npm test`: every suite — unit/integration and API (Vitest, against PGlite and, with
+// TEST_DATABASE_URL, PostgreSQL) and the end-to-end journeys (Playwright in Chromium) — then one
+// closing line `N passed, N failed` summed over all of them. Exits non-zero if anything failed.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildIsCurrent, buildPortal } from '../server/build';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const results = path.join(root, 'test-results');
+type Tally = { passed: number; failed: number; skipped: number };
+const tallies = new Map<string, Tally>();
+const tally = (suite: string) => tallies.get(suite) ?? tallies.set(suite, { passed: 0, failed: 0, skipped: 0 }).get(suite)!;
+
+function run(command: string, args: string[], env: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+    child.once('exit', (code) => resolve(code ?? 1));
+    child.once('error', () => resolve(1));
+  });
+}
+
+function ensureChromium(): void {
+  const browser = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (fs.existsSync(browser)) return;
+  console.log('npm test: installing Debian chromium for the end-to-end suite…');
+  if (process.getuid?.() !== 0) {
+    console.error('npm test: Chromium is missing and this is not root: run `sudo apt-get install -y chromium`.');
+    return;
+  }
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  spawnSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+function readJson<T>(file: string): T | null {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+async function vitest() {
+  const report = path.join(results, 'vitest.json');
+  fs.rmSync(report, { force: true });
+  const code = await run(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
+  type Report = { testResults: { name: string; assertionResults: { status: string }[] }[] };
+  const parsed = readJson<Report>(report);
+  if (!parsed) {
+    tally('unit/integration').failed += 1; // the runner itself failed before reporting
+    return;
+  }
+  for (const file of parsed.testResults) {
+    const suite = path.relative(root, file.name).startsWith('lib/api/') ? 'API' : 'unit/integration';
+    for (const test of file.assertionResults) {
+      if (test.status === 'passed') tally(suite).passed++;
+      else if (test.status === 'failed') tally(suite).failed++;
+      else tally(suite).skipped++;
+    }
+    if (file.assertionResults.length === 0) tally(suite).failed++; // a file that failed to load
+  }
+  if (code !== 0 && [...tallies.values()].every((t) => t.failed === 0)) tally('unit/integration').failed++;
+}
+
+async function playwright() {
+  const report = path.join(results, 'e2e.json');
+  fs.rmSync(report, { force: true });
+  const code = await run(process.execPath, ['node_modules/@playwright/test/cli.js', 'test'], { PLAYWRIGHT_JSON_OUTPUT_FILE: report });
+  const parsed = readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(report);
+  const e2e = tally('e2e');
+  if (!parsed) {
+    e2e.failed += 1;
+    return;
+  }
+  e2e.passed += parsed.stats.expected + parsed.stats.flaky;
+  e2e.failed += parsed.stats.unexpected;
+  e2e.skipped += parsed.stats.skipped;
+  if (code !== 0 && e2e.failed === 0) e2e.failed = 1;
+}
+
+async function main() {
+  fs.mkdirSync(results, { recursive: true });
+  ensureChromium();
+  if (!buildIsCurrent(root)) {
+    console.log('npm test: building the portal for the server and end-to-end tests…');
+    await buildPortal(root);
+  }
+  await vitest();
+  await playwright();
+
+  console.log('\nSuites:');
+  for (const [suite, t] of tallies) console.log(`  ${suite.padEnd(17)} ${t.passed} passed, ${t.failed} failed${t.skipped ? `, ${t.skipped} skipped` : ''}`);
+  const sum = [...tallies.values()].reduce((a, t) => ({ passed: a.passed + t.passed, failed: a.failed + t.failed, skipped: a.skipped + t.skipped }), { passed: 0, failed: 0, skipped: 0 });
+  console.log(`${sum.passed} passed, ${sum.failed} failed${sum.skipped ? `, ${sum.skipped} skipped` : ''}`);
+  process.exit(sum.failed > 0 || sum.passed === 0 ? 1 : 0);
+}
+
+void main();
