@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { spawnOwner } from '../db/embedded/launch';
+import { basicAuth, startApi, type RunningApi } from '../testing/api';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+type CliResult = { code: number; stdout: string; stderr: string };
+
+/** Run `npm run wearhouse -- …` as an operator would (same entry point, no npm wrapper). */
+function wearhouse(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  const { DATABASE_URL, WEARHOUSE_SECRET_KEY } = process.env;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'lib/cli/main.ts', ...args],
+      { cwd: root, env: { ...process.env, DATABASE_URL, WEARHOUSE_SECRET_KEY, ...env } as NodeJS.ProcessEnv },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe(`the wearhouse CLI on ${inject('databaseKind')}`, () => {
+  let api: RunningApi;
+  beforeAll(async () => {
+    api = await startApi();
+    // apps:create gives new apps to the first admin: make sure there is one.
+    const admin = await wearhouse(['admin:create', '--email', `cli-${Date.now()}@example.test`, '--password', 'correct horse battery']);
+    expect(admin.code).toBe(0);
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  it('creates an app whose App Key authenticates against the Application API', async () => {
+    const created = await wearhouse(['apps:create', '--name', 'From the CLI', '--json']);
+    expect(created.code).toBe(0);
+    const app = JSON.parse(created.stdout) as { clientId: string; clientSecret: string; appKey: string };
+    expect(app.clientId).toMatch(/^[0-9a-f]{40}$/);
+    expect(app.clientSecret).toMatch(/^whs_/);
+
+    const users = await fetch(`${api.baseUrl}/v1/apps/${app.clientId}/users`, { headers: { authorization: basicAuth(app.appKey) } });
+    expect(users.status).toBe(200);
+    expect(await users.json()).toEqual([]);
+
+    const listed = JSON.parse((await wearhouse(['apps:list', '--json'])).stdout) as { clientId: string; name: string }[];
+    expect(listed).toContainEqual(expect.objectContaining({ clientId: app.clientId, name: 'From the CLI' }));
+  });
+
+  it('issues extra keys and revokes them', async () => {
+    const app = JSON.parse((await wearhouse(['apps:create', '--name', 'Keys', '--json'])).stdout) as { clientId: string };
+    const issued = await wearhouse(['keys:create', '--app', app.clientId, '--label', 'backend', '--json']);
+    const key = JSON.parse(issued.stdout) as { id: number; appKey: string };
+    expect(key.appKey).toMatch(/^whk_/);
+
+    const revoked = await wearhouse(['keys:revoke', '--app', app.clientId, '--key', String(key.id)]);
+    expect(revoked.code).toBe(0);
+    const refused = await fetch(`${api.baseUrl}/v1/apps/${app.clientId}/users`, { headers: { authorization: basicAuth(key.appKey) } });
+    expect(refused.status).toBe(401);
+
+    const keys = JSON.parse((await wearhouse(['keys:list', '--app', app.clientId, '--json'])).stdout) as { id: number; hint: string; revokedAt: string | null }[];
+    expect(keys.find((k) => k.id === key.id)?.revokedAt).not.toBeNull();
+    expect(JSON.stringify(keys)).not.toContain(key.appKey);
+  });
+
+  it('seeds users into an app', async () => {
+    const app = JSON.parse((await wearhouse(['apps:create', '--name', 'Seeded', '--json'])).stdout) as { clientId: string; appKey: string };
+    const seeded = await wearhouse(['seed', '--app', app.clientId, '--users', '30', '--days', '0', '--json']);
+    expect(seeded.code).toBe(0);
+    expect(JSON.parse(seeded.stdout)).toMatchObject({ users: 30 });
+    const users = await fetch(`${api.baseUrl}/v1/apps/${app.clientId}/users?limit=100`, { headers: { authorization: basicAuth(app.appKey) } });
+    expect(await users.json()).toHaveLength(30);
+  });
+
+  it('answers with usage and exit codes a script can rely on', async () => {
+    const help = await wearhouse(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('apps:create');
+    expect((await wearhouse(['no:such-command'])).code).toBe(2);
+    expect((await wearhouse(['keys:create'])).code).toBe(2);
+    expect((await wearhouse(['seed', '--app', 'x', '--users', 'many'])).code).toBe(2);
+    const missing = await wearhouse(['keys:create', '--app', '0'.repeat(40), '--json']);
+    expect(missing.code).toBe(4);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ error: { kind: 'not_found' } });
+  });
+});
+
+describe.runIf(inject('databaseKind') === 'pglite')('the wearhouse CLI with the embedded database', () => {
+  const embedded = { DATABASE_URL: undefined, WEARHOUSE_SECRET_KEY: undefined };
+
+  it('starts the embedded database for itself when no server runs, and keeps what it wrote', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-cli-'));
+    const env = { ...embedded, WEARHOUSE_DATA_DIR: dataDir };
+    await wearhouse(['admin:create', '--email', 'op@example.test', '--password', 'correct horse battery'], env);
+    const first = await wearhouse(['apps:create', '--name', 'One', '--json'], env);
+    expect(first.code).toBe(0);
+    const listed = JSON.parse((await wearhouse(['apps:list', '--json'], env)).stdout) as { name: string }[];
+    expect(listed.map((a) => a.name)).toEqual(['One']);
+    // Each run stopped the database it started: nothing holds the folder now.
+    expect(fs.existsSync(path.join(dataDir, 'pglite.lock'))).toBe(false);
+  });
+
+  it('uses the running owner of the folder instead of starting a second one', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-cli-'));
+    const owner = await spawnOwner(dataDir);
+    try {
+      const env = { ...embedded, WEARHOUSE_DATA_DIR: dataDir };
+      await wearhouse(['admin:create', '--email', 'op@example.test', '--password', 'correct horse battery'], env);
+      const created = await wearhouse(['apps:create', '--name', 'While running', '--json'], env);
+      expect(created.code).toBe(0);
+      expect(JSON.parse(fs.readFileSync(path.join(dataDir, 'pglite.lock'), 'utf8')).pid).toBe(owner.pid);
+    } finally {
+      await owner.stop!();
+    }
+  });
+});
