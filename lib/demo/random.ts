@@ -3,7 +3,6 @@ export type Random = {
   next(): number;
   int(min: number, max: number): number;
   pick<T>(items: readonly T[]): T;
-  bytes(n: number): Buffer;
 };
 
 export function seededRandom(seed: number): Random {
@@ -19,6 +18,5 @@ export function seededRandom(seed: number): Random {
     next,
     int: (min, max) => min + Math.floor(next() * (max - min + 1)),
     pick: (items) => items[Math.floor(next() * items.length)]!,
-    bytes: (n) => Buffer.from(Array.from({ length: n }, () => Math.floor(next() * 256))),
   };
 }

@@ -1,6 +1,7 @@
 // Bulk demo data: users with 1–3 connected demo sources and days of readings, inserted set-based
 // (unnest batches for users and connections, generate_series for readings), in short transactions
 // so a running server stays responsive. Also the first-start demo installation.
+import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { appIdFor } from '../apps/access';
 import { recordAudit } from '../audit/audit';
@@ -79,7 +80,9 @@ export async function seedUsers(caller: Caller, clientId: string, options: SeedO
     for (let i = start; i < start + count; i++) {
       const person = demoPerson(random, i + 1, options.seed);
       const createdAt = new Date(end.getTime() - spanMs + Math.floor((spanMs * i) / Math.max(options.users, 1)));
-      rows.push(newUserValues(appId, person, createdAt, newHumanId(createdAt, random.bytes(10))));
+      // humanIds are unique across apps: derive them from the app as well as the seed.
+      const entropy = createHash('sha256').update(`${appId}:${options.seed}:${i}`).digest();
+      rows.push(newUserValues(appId, person, createdAt, newHumanId(createdAt, entropy)));
       sourcesByExternalId.set(person.externalId, demoSources(random));
     }
 
@@ -127,7 +130,8 @@ export async function seedUsers(caller: Caller, clientId: string, options: SeedO
 
 async function seedReadings(connections: { id: number; source_id: string }[], window: { seed: number; days: number; end: Date }) {
   let total = 0;
-  const from = new Date(window.end.getTime() - window.days * 86_400_000);
+  // Daily series start at the UTC midnight on or before the window's start.
+  const from = new Date(Math.floor((window.end.getTime() - window.days * 86_400_000) / 86_400_000) * 86_400_000);
   for (const sourceId of DEMO_SOURCES) {
     const ids = connections.filter((c) => c.source_id === sourceId).map((c) => c.id);
     const perStatement = Math.max(1, Math.floor(READINGS_PER_STATEMENT / ((READINGS_PER_DAY[sourceId] ?? 1) * window.days)));

@@ -111,6 +111,21 @@ describe(`npm start on ${kind}`, () => {
     expect(fs.existsSync(path.join(dataDir, 'pglite.lock'))).toBe(kind === 'pglite');
   });
 
+  it.runIf(kind === 'pglite')('refuses a second start on the same data folder, naming the owner', async () => {
+    const owner = JSON.parse(fs.readFileSync(path.join(dataDir, 'pglite.lock'), 'utf8')) as { pid: number };
+    const second = spawn(process.execPath, ['--import', 'tsx', 'lib/server/start.ts'], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: '', WEARHOUSE_DATA_DIR: dataDir, PORT: '0' } as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    second.stderr!.on('data', (chunk) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => second.once('exit', resolve));
+    expect(code).not.toBe(0);
+    expect(stderr).toContain(`owned by process ${owner.pid}`);
+    expect((await fetch(`${baseUrl}/readyz`)).status).toBe(200); // the first server is unharmed
+  });
+
   it('shuts down cleanly on SIGTERM, releasing the data folder', async () => {
     const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
     server.kill('SIGTERM');

@@ -9,6 +9,7 @@ import { assertSecretKey, ensureKeyFile } from '../auth/encryption';
 import { config } from '../config';
 import { closeDb, getDb } from '../db/client';
 import { spawnOwner, type EmbeddedDatabase } from '../db/embedded/launch';
+import { liveOwner, lockPathFor, LockHeldError } from '../db/embedded/lock';
 import { migrate } from '../db/migrate';
 import { describeCredentials, setUpFirstStart } from '../demo/installation';
 import { syncCatalog } from '../sources/catalog';
@@ -23,6 +24,10 @@ async function main() {
   process.chdir(root);
   const settings = config();
   Object.assign(process.env, { NODE_ENV: 'production' });
+
+  // Refuse before building: a rebuild would pull the portal out from under the running server.
+  const holder = settings.DATABASE_URL ? null : liveOwner(settings.dataDir);
+  if (holder) throw new LockHeldError(holder, lockPathFor(settings.dataDir));
 
   if (process.env.WEARHOUSE_SKIP_BUILD !== '1' && !buildIsCurrent(root)) {
     log('building the portal (first start, or the sources changed)…');
