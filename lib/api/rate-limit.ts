@@ -23,7 +23,8 @@ export function inProcessLimiter({ rate, burst }: RateSettings, now: () => numbe
     async take(key) {
       const t = now();
       const bucket = buckets.get(key) ?? { tokens: burst, at: t };
-      bucket.tokens = Math.min(burst, bucket.tokens + ((t - bucket.at) * rate) / 1000);
+      // A clock that steps back (NTP, a resumed VM) refills nothing, rather than draining the bucket.
+      bucket.tokens = Math.min(burst, bucket.tokens + (Math.max(0, t - bucket.at) * rate) / 1000);
       bucket.at = t;
       buckets.set(key, bucket);
       if (buckets.size > 100_000) buckets.clear(); // bounded: a full bucket is the default anyway
@@ -38,7 +39,8 @@ export function inProcessLimiter({ rate, burst }: RateSettings, now: () => numbe
 }
 
 // The bucket's refill and take in one atomic step, timed by the Redis server's clock so that
-// processes with skewed clocks still share one bucket fairly.
+// processes with skewed clocks still share one bucket fairly (and a failover to a server whose
+// clock is behind refills nothing rather than draining every bucket).
 const TAKE_SCRIPT = `
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
@@ -47,7 +49,7 @@ local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(state[1]) or burst
 local at = tonumber(state[2]) or now
-tokens = math.min(burst, tokens + (now - at) * rate / 1000)
+tokens = math.min(burst, tokens + math.max(0, now - at) * rate / 1000)
 local allowed = 0
 local retry = 0
 if tokens >= 1 then
@@ -60,6 +62,8 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
 return {allowed, retry}`;
 
+const FIRST_CONNECTION_WAIT_MS = 1_000;
+
 export function redisLimiter({ rate, burst }: RateSettings, url: string): RateLimiter {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
   let warned = false;
@@ -68,8 +72,21 @@ export function redisLimiter({ rate, burst }: RateSettings, url: string): RateLi
     warned = true;
   });
   redis.on('ready', () => (warned = false));
+  // Until the first connection is up, wait for it (briefly) instead of waving requests through: a
+  // freshly started process would otherwise not count its first requests at all. Later outages
+  // still fail open at once.
+  const firstConnection = new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      for (const event of ['ready', 'error', 'end']) redis.off(event, done);
+      resolve();
+    };
+    const timer = setTimeout(done, FIRST_CONNECTION_WAIT_MS).unref();
+    for (const event of ['ready', 'error', 'end']) redis.once(event, done);
+  });
   return {
     async take(key) {
+      if (redis.status !== 'ready') await firstConnection;
       try {
         const [allowed, retry] = (await redis.eval(TAKE_SCRIPT, 1, `wearhouse:rate:${key}`, rate, burst)) as [number, number];
         return allowed === 1 ? ALLOW : { allowed: false, retryAfterSeconds: Math.max(1, retry) };

@@ -48,6 +48,9 @@ export const ngrokDialect: Dialect = {
     const details: Record<string, string> = { operation_id: operationId };
     if (error?.extra.issues?.[0]?.path) details.param = error.extra.issues[0].path;
     const headers: Record<string, string> = { 'Cache-Control': 'no-store', 'Ngrok-Operation-Id': operationId };
+    // The refused body stays unread on the socket, and the server drops such a connection soon
+    // after: tell keep-alive clients not to send their next request on it.
+    if (status === 413) headers['Connection'] = 'close';
     if (error?.extra.retryAfterSeconds) headers['Retry-After'] = String(error.extra.retryAfterSeconds);
     return c.json(
       { error_code: `ERR_WEARHOUSE_${code}`, status_code: status, msg: error?.message ?? 'Something went wrong on our side.', details },
@@ -98,8 +101,10 @@ const NgrokError = z
 
 const Id = z.string().regex(HUMAN_ID_PATTERN, 'id is 32 hexadecimal characters.')
   .openapi({ param: { name: 'id', in: 'path' }, example: '0193a1c4e5f80123456789abcdef0123' });
+// Required, as the precondition above enforces (before validation, so with the ngrok error code for
+// versions). The parameter's name must be the key Hono validates: header names are lower case there.
 const VersionHeader = z.object({
-  'ngrok-version': z.string().openapi({ param: { name: 'ngrok-version', in: 'header' }, example: '2' }).optional(),
+  'ngrok-version': z.enum(['2']).openapi({ param: { name: 'ngrok-version', in: 'header' }, description: 'Ngrok-Version: the API version, 2.' }),
 });
 
 const ListQuery = z.object({
