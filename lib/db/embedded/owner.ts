@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { keepExchangesWhole } from './exchanges';
 import { acquireLock, LockHeldError, OWNER_LOCK_HELD } from './lock';
 
 async function freePort(): Promise<number> {
@@ -62,7 +63,7 @@ async function main() {
   try {
     db = await PGlite.create({ dataDir: path.join(dataDir, 'pglite') });
     const port = requestedPort || (await freePort());
-    server = new PGLiteSocketServer({ db, host: '127.0.0.1', port, maxConnections: 256 });
+    server = new PGLiteSocketServer({ db: keepExchangesWhole(db), host: '127.0.0.1', port, maxConnections: 256 });
     await server.start();
     lock.update(port);
     process.stdout.write(`ready ${port}\n`);
