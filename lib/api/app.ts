@@ -2,6 +2,7 @@
 // Hono in front of Next.js. Each dialect lives in its own folder and renders domain errors in its
 // own body; this file assembles them, the OpenAPI document, and what every response shares.
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { config } from '../config';
 import { DomainError } from '../errors';
 import { baseUrlOf } from './dialect';
@@ -48,7 +49,7 @@ export function createApi({ readiness, limiter }: ApiOptions) {
     scheme: 'bearer',
     description: 'The App Key as bearer token. The ngrok dialect also requires `Ngrok-Version: 2`.',
   });
-  api.doc31('/openapi.json', (c) => ({
+  const documentHeader = (c: Context) => ({
     openapi: '3.1.0',
     info: {
       title: 'Wearhouse Application API',
@@ -58,7 +59,15 @@ export function createApi({ readiness, limiter }: ApiOptions) {
         "and ngrok's application users (`/app/users`). Every request is authenticated with one of the app's App Keys.",
     },
     servers: [{ url: baseUrlOf(c) }],
-  }));
+  });
+  api.get('/openapi.json', (c) => {
+    try {
+      return c.json(api.getOpenAPI31Document(documentHeader(c)));
+    } catch (error) {
+      console.error('wearhouse: the OpenAPI document could not be generated:', error);
+      return c.json({ statusCode: 500, error: 'Internal Server Error', message: 'The OpenAPI document could not be generated.' }, 500);
+    }
+  });
 
   api.notFound((c) => {
     const error = new DomainError('not_found', `No route ${c.req.method} ${c.req.path}.`);

@@ -1,7 +1,7 @@
 // What both API dialects share: a router whose requests are size-limited, authenticated by an App
 // Key, rate-limited per key and validated with zod, and whose every error, from any of those
 // steps or from a service, is rendered once, in the dialect's own error body.
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -49,9 +49,9 @@ export function createDialectRouter(dialect: Dialect, limiter: RateLimiter) {
   router.onError((error, c) => {
     const known = asDomainError(error);
     if (!known) logUnexpected(error, c.req.method, c.req.path);
-    return dialect.renderError(c, known);
+    return closingIfBodyUnread(c, dialect.renderError(c, known));
   });
-  router.notFound((c) => dialect.renderError(c, new DomainError('not_found', `No route ${c.req.method} ${c.req.path}.`)));
+  router.notFound((c) => closingIfBodyUnread(c, dialect.renderError(c, new DomainError('not_found', `No route ${c.req.method} ${c.req.path}.`))));
 
   router.use(
     bodyLimit({
@@ -80,10 +80,36 @@ export function createDialectRouter(dialect: Dialect, limiter: RateLimiter) {
   return router;
 }
 
+/**
+ * A body refused before it was read (too large, wrong type, no valid key, bad path) stays on the
+ * socket; keeping the connection would stall the client's next request on it until the server
+ * gives up draining and drops it. So such an answer closes the connection.
+ */
+function closingIfBodyUnread(c: Context, response: Response): Response {
+  if (response.status === 413 || (c.req.raw.body !== null && !c.req.raw.bodyUsed)) response.headers.set('Connection', 'close');
+  return response;
+}
+
 /** The absolute URL of this server: WEARHOUSE_BASE_URL when set, else the request's own host. */
 export function baseUrlOf(c: Context): string {
   const configured = config().WEARHOUSE_BASE_URL;
   if (configured) return configured.replace(/\/$/, '');
   const url = new URL(c.req.url);
   return `${url.protocol}//${url.host}`;
+}
+
+/**
+ * An integer query parameter: validated with coercion from the query string, and documented with
+ * the same bounds (zod's coercion alone would document it as "integer or null", without them).
+ */
+export function integerQueryParam(name: string, bounds: { min: number; max: number; default: number; description: string }) {
+  return z.coerce.number().int().min(bounds.min).max(bounds.max).default(bounds.default).openapi({
+    param: { name, in: 'query' },
+    type: 'integer',
+    minimum: bounds.min,
+    maximum: bounds.max,
+    default: bounds.default,
+    description: bounds.description,
+    example: bounds.default,
+  });
 }

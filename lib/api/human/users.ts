@@ -6,7 +6,7 @@ import { CLIENT_ID_PATTERN } from '../../apps/access';
 import { DomainError } from '../../errors';
 import { HUMAN_ID_PATTERN } from '../../users/human-id';
 import { createUser, deleteUser, getUser, listUsers, MAX_PAGE_SIZE, NewUserInput, type User } from '../../users/users';
-import { baseUrlOf, createDialectRouter, type Dialect } from '../dialect';
+import { baseUrlOf, createDialectRouter, integerQueryParam, type Dialect } from '../dialect';
 import type { RateLimiter } from '../rate-limit';
 
 const REASONS: Record<number, string> = {
@@ -30,7 +30,6 @@ export const humanDialect: Dialect = {
       statusCode: status,
       error: REASONS[status] ?? 'Error',
       message: error?.message ?? 'Something went wrong on our side.',
-      ...(error?.extra.issues ? { validation: error.extra.issues } : {}),
     };
     const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
     if (status === 401) headers['WWW-Authenticate'] = 'Basic realm="Wearhouse"';
@@ -64,26 +63,42 @@ const ClientId = z.string().regex(CLIENT_ID_PATTERN, 'clientId is 40 hexadecimal
 const HumanId = z.string().regex(HUMAN_ID_PATTERN, 'humanId is 32 hexadecimal characters.')
   .openapi({ param: { name: 'humanId', in: 'path' }, example: '0a34dca6b9fe0b2361038bd371d96539' });
 
-/** `20131228T184610Z` (Human API's compact form) or any ISO 8601 date-time. */
-const Since = z
-  .string()
-  .transform((value, ctx) => {
-    const compact = value.match(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(?:\.(\d{1,3}))?Z$/);
-    const date = compact
-      ? new Date(Date.UTC(+compact[1]!, +compact[2]! - 1, +compact[3]!, +compact[4]!, +compact[5]!, +compact[6]!, +(compact[7] ?? 0)))
-      : /^\d{4}-\d{2}-\d{2}/.test(value) ? new Date(value) : new Date(NaN);
-    if (Number.isNaN(date.getTime())) {
-      ctx.addIssue({ code: 'custom', message: 'Use YYYYMMDDTHHmmssZ or an ISO 8601 date-time.' });
-      return z.NEVER;
-    }
-    return date;
-  });
+const COMPACT_TIME = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(?:\.(\d{1,3}))?Z$/i;
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+
+/**
+ * A time in Human API's compact form (`20131228T184610Z`) or ISO 8601 (a date, or a date-time that
+ * is UTC unless it names an offset), or null. Checked field by field: `Date` would roll 30 February
+ * over into March instead of refusing it, and read an ISO time without an offset as server-local.
+ */
+function parseSince(value: string): Date | null {
+  const match = value.match(COMPACT_TIME) ?? value.match(ISO_TIME);
+  if (!match) return null;
+  const [year, month, day, hour = 0, minute = 0, second = 0] = match.slice(1, 7).map((part) => Number(part ?? 0));
+  const millisecond = Number((match[7] ?? '').slice(0, 3).padEnd(3, '0'));
+  const date = new Date(Date.UTC(year!, month! - 1, day!, hour, minute, second, millisecond));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month! - 1 || date.getUTCDate() !== day ||
+      hour > 23 || minute > 59 || second > 59) return null;
+  const zone = match[8]?.toUpperCase();
+  if (!zone || zone === 'Z') return date;
+  const [offsetHours, offsetMinutes = 0] = zone.slice(1).replace(':', '').match(/\d{2}/g)!.map(Number);
+  if (offsetHours! > 23 || offsetMinutes > 59) return null;
+  const offsetMs = (zone.startsWith('-') ? -1 : 1) * (offsetHours! * 60 + offsetMinutes) * 60_000;
+  return new Date(date.getTime() - offsetMs);
+}
+
+const Since = z.string().transform((value, ctx) => {
+  const date = parseSince(value);
+  if (!date) {
+    ctx.addIssue({ code: 'custom', message: 'Use YYYYMMDDTHHmmssZ or an ISO 8601 date-time.' });
+    return z.NEVER;
+  }
+  return date;
+});
 
 const ListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50)
-    .openapi({ param: { name: 'limit', in: 'query' }, description: `Users per page (1–${MAX_PAGE_SIZE}).`, example: 50 }),
-  offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0)
-    .openapi({ param: { name: 'offset', in: 'query' }, description: 'How many users to skip.', example: 0 }),
+  limit: integerQueryParam('limit', { min: 1, max: MAX_PAGE_SIZE, default: 50, description: `Users per page (1–${MAX_PAGE_SIZE}).` }),
+  offset: integerQueryParam('offset', { min: 0, max: 1_000_000_000, default: 0, description: 'How many users to skip.' }),
   external_id: z.string().min(1).max(255).optional()
     .openapi({ param: { name: 'external_id', in: 'query' }, description: 'Only the user with this externalId.' }),
   created_since: Since.optional()
@@ -96,6 +111,7 @@ const errors = {
   400: { description: 'Malformed id, paging value or body', content: { 'application/json': { schema: HumanError } } },
   401: { description: 'Missing, unknown or revoked App Key', content: { 'application/json': { schema: HumanError } } },
   403: { description: 'The App Key belongs to another app', content: { 'application/json': { schema: HumanError } } },
+  413: { description: 'Request body larger than 1 MB', content: { 'application/json': { schema: HumanError } } },
   429: { description: 'Rate limit for this App Key exceeded (see Retry-After)', content: { 'application/json': { schema: HumanError } } },
 };
 const notFound = { 404: { description: 'No such user in this app', content: { 'application/json': { schema: HumanError } } } };
@@ -146,6 +162,7 @@ const createRouteDef = createRoute({
     201: { description: 'Created', content: { 'application/json': { schema: HumanUser } } },
     200: { description: 'A user with this externalId existed already; it is returned unchanged', content: { 'application/json': { schema: HumanUser } } },
     ...errors,
+    415: { description: 'Body neither JSON nor a form', content: { 'application/json': { schema: HumanError } } },
   },
 });
 

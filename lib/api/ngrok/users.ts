@@ -7,7 +7,7 @@ import type { Context } from 'hono';
 import { DomainError, type ErrorKind } from '../../errors';
 import { HUMAN_ID_PATTERN } from '../../users/human-id';
 import { deleteUser, getUser, listUsers, type User } from '../../users/users';
-import { baseUrlOf, createDialectRouter, type ApiContext, type Dialect } from '../dialect';
+import { baseUrlOf, createDialectRouter, integerQueryParam, type ApiContext, type Dialect } from '../dialect';
 import type { RateLimiter } from '../rate-limit';
 
 /** Stable error codes: the `n` of ERR_WEARHOUSE_<n>, one per kind of failure. */
@@ -50,7 +50,6 @@ export const ngrokDialect: Dialect = {
     const headers: Record<string, string> = { 'Cache-Control': 'no-store', 'Ngrok-Operation-Id': operationId };
     // The refused body stays unread on the socket, and the server drops such a connection soon
     // after: tell keep-alive clients not to send their next request on it.
-    if (status === 413) headers['Connection'] = 'close';
     if (error?.extra.retryAfterSeconds) headers['Retry-After'] = String(error.extra.retryAfterSeconds);
     return c.json(
       { error_code: `ERR_WEARHOUSE_${code}`, status_code: status, msg: error?.message ?? 'Something went wrong on our side.', details },
@@ -111,13 +110,13 @@ const ListQuery = z.object({
   before_id: Id.optional().openapi({ param: { name: 'before_id', in: 'query' }, description: 'Only users older than this id.' }),
   // The official TypeScript client sends `beforeId`: accept it as the same thing.
   beforeId: Id.optional().openapi({ param: { name: 'beforeId', in: 'query' }, description: 'Alias of before_id.' }),
-  limit: z.coerce.number().int().min(1).max(100).default(100)
-    .openapi({ param: { name: 'limit', in: 'query' }, description: 'Users per page (1–100).', example: 100 }),
+  limit: integerQueryParam('limit', { min: 1, max: 100, default: 100, description: 'Users per page (1–100).' }),
 });
 
 const errorResponses = {
   400: { description: 'Missing or unsupported Ngrok-Version, malformed id or paging value', content: { 'application/json': { schema: NgrokError } } },
   401: { description: 'Missing, unknown or revoked App Key', content: { 'application/json': { schema: NgrokError } } },
+  413: { description: 'Request body larger than 1 MB', content: { 'application/json': { schema: NgrokError } } },
   429: { description: 'Rate limit for this App Key exceeded (see Retry-After)', content: { 'application/json': { schema: NgrokError } } },
 };
 const notFound = { 404: { description: 'No such user in this app', content: { 'application/json': { schema: NgrokError } } } };
