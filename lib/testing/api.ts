@@ -24,3 +24,17 @@ export async function startApi(options: { limiter?: RateLimiter } = {}): Promise
 
 /** `Authorization: Basic base64("KEY:")`, as `curl -u KEY:` sends it. */
 export const basicAuth = (appKey: string) => `Basic ${Buffer.from(`${appKey}:`).toString('base64')}`;
+
+export type HumanUser = { humanId: string; externalId: string; appId: string; createdAt: string; updatedAt: string };
+
+/**
+ * The Human API's user object for a user of the service, written out independently of the
+ * serializer under test so that tests state the contract rather than repeat the code.
+ */
+export const asHuman = (user: { humanId: string; externalId: string; clientId: string; createdAt: Date; updatedAt: Date }): HumanUser => ({
+  humanId: user.humanId,
+  externalId: user.externalId,
+  appId: user.clientId,
+  createdAt: user.createdAt.toISOString(),
+  updatedAt: user.updatedAt.toISOString(),
+});

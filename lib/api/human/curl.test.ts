@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApp, createTestUsers } from '../../testing/fixtures';
-import { startApi, type RunningApi } from '../../testing/api';
+import { asHuman, startApi, type HumanUser, type RunningApi } from '../../testing/api';
 
 const run = promisify(execFile);
 
@@ -28,15 +28,6 @@ async function curl(...args: string[]): Promise<{ status: number; body: string }
   return { status: Number(stdout.slice(at + STATUS_MARK.length)), body: stdout.slice(0, at) };
 }
 
-type HumanUser = { humanId: string; externalId: string; appId: string; createdAt: string; updatedAt: string };
-
-const asHuman = (user: { humanId: string; externalId: string; clientId: string; createdAt: Date; updatedAt: Date }): HumanUser => ({
-  humanId: user.humanId,
-  externalId: user.externalId,
-  appId: user.clientId,
-  createdAt: user.createdAt.toISOString(),
-  updatedAt: user.updatedAt.toISOString(),
-});
 
 describe(`the documented curl commands on ${inject('databaseKind')}`, () => {
   it('lists the users: curl -X GET -H "Accept: application/json" -u KEY: …/users', async () => {

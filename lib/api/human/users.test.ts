@@ -9,7 +9,7 @@ import { describeSecret } from '../../auth/secrets';
 import { getDb } from '../../db/client';
 import { seedUsers } from '../../demo/seed';
 import { createTestApp, createTestUsers, type TestApp } from '../../testing/fixtures';
-import { basicAuth, startApi, type RunningApi } from '../../testing/api';
+import { asHuman, basicAuth, startApi, type HumanUser, type RunningApi } from '../../testing/api';
 
 let api: RunningApi;
 beforeAll(async () => {
@@ -36,16 +36,6 @@ const json = (body: unknown) => ({ headers: { 'Content-Type': 'application/json'
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-type HumanUser = { humanId: string; externalId: string; appId: string; createdAt: string; updatedAt: string };
-
-/** A user as the Human API shows it, from the service's user. */
-const asHuman = (user: { humanId: string; externalId: string; clientId: string; createdAt: Date; updatedAt: Date }): HumanUser => ({
-  humanId: user.humanId,
-  externalId: user.externalId,
-  appId: user.clientId,
-  createdAt: user.createdAt.toISOString(),
-  updatedAt: user.updatedAt.toISOString(),
-});
 
 async function expectHumanError(response: Response, status: number, error: string) {
   expect(response.status).toBe(status);
