@@ -53,14 +53,15 @@ export function createDialectRouter(dialect: Dialect, limiter: RateLimiter) {
   });
   router.notFound((c) => closingIfBodyUnread(c, dialect.renderError(c, new DomainError('not_found', `No route ${c.req.method} ${c.req.path}.`))));
 
-  router.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new DomainError('payload_too_large', 'The request body is larger than 1 MB.');
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new DomainError('payload_too_large', 'The request body is larger than 1 MB.');
+    },
+  });
+  // GET and HEAD carry no body; skipping the limiter there spares building a full Request per
+  // call, measured at about a fifth of the API's CPU on the hottest path (GET one user).
+  router.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
   router.use(async (c, next) => {
     dialect.precondition?.(c);
     const presented = dialect.presentedKey(c);

@@ -125,6 +125,9 @@ export async function seedUsers(caller: Caller, clientId: string, options: SeedO
     }
     options.onProgress?.(start + count, options.users);
   }
+  // The embedded engine runs no autovacuum, so without this the planner never learns the tables
+  // grew (an OFFSET deep into 1M users took 4–6 s unanalyzed, 0.8 s analyzed).
+  if (result.users > 0) await db.execute(sql.raw(options.days > 0 ? 'ANALYZE users, connections, readings, reading_rollups' : 'ANALYZE users, connections'));
   return result;
 }
 

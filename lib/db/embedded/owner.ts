@@ -42,7 +42,9 @@ async function main() {
     if (stopping) return;
     stopping = true;
     try {
-      await server?.stop();
+      // pglite-socket 0.2.17 can leave a socket that arrived during shutdown half-open, so its
+      // stop() never settles; don't let that keep the lock held and the data unflushed.
+      await Promise.race([server?.stop(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
       if (db && !db.closed) {
         await db.exec('CHECKPOINT');
         await db.close();
