@@ -12,7 +12,6 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { createAccount } from '../accounts/accounts';
 import { createApp } from '../apps/apps';
 import { operator } from '../auth/caller';
@@ -23,6 +22,7 @@ import { migrate } from '../db/migrate';
 import { seedUsers } from '../demo/seed';
 import { syncCatalog } from '../sources/catalog';
 import { listUsers } from '../users/users';
+import { createScratchDatabase, dropScratchDatabase } from '../testing/scratch-database';
 import type { Chore } from './janitor';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -183,23 +183,15 @@ type BenchDatabase = { kind: 'pglite' | 'postgres'; url: string; describe: strin
 async function openDatabase(options: BenchOptions): Promise<BenchDatabase> {
   if (options.postgres || process.env.DATABASE_URL) {
     const adminUrl = process.env.DATABASE_URL ?? DEFAULT_POSTGRES;
-    const name = `wearhouse_bench_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
+    const { name, url: scratchUrl } = await createScratchDatabase(adminUrl, 'wearhouse_bench');
+    const url = new URL(scratchUrl);
     if (!options.keep) leaveToJanitor({ kind: 'database', adminUrl, name });
     onCleanup(`database ${name}`, async () => {
       if (options.keep) {
         log(`kept PostgreSQL database ${name}`);
         return;
       }
-      const dropper = new pg.Client({ connectionString: adminUrl });
-      await dropper.connect();
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await dropper.end();
+      await dropScratchDatabase(adminUrl, name);
       log(`dropped database ${name}`);
     });
     const server = `${url.hostname}:${url.port || 5432}`;

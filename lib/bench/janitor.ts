@@ -3,8 +3,8 @@
 // within 30 ms. Started detached (out of reach of the Ctrl-C); the bench tells it over IPC what to
 // remove and says `done` once it cleaned up itself. If the channel closes first, the janitor cleans.
 import fs from 'node:fs';
-import pg from 'pg';
 import { liveOwner } from '../db/embedded/lock';
+import { dropScratchDatabase } from '../testing/scratch-database';
 
 export type Chore =
   | { kind: 'folder'; path: string }
@@ -31,10 +31,7 @@ async function clean() {
         fs.rmSync(chore.path, { recursive: true, force: true });
         console.error(`bench janitor: removed ${chore.path}`);
       } else {
-        const admin = new pg.Client({ connectionString: chore.adminUrl });
-        await admin.connect();
-        await admin.query(`DROP DATABASE IF EXISTS ${chore.name} WITH (FORCE)`);
-        await admin.end();
+        await dropScratchDatabase(chore.adminUrl, chore.name);
         console.error(`bench janitor: dropped database ${chore.name}`);
       }
     } catch (error) {

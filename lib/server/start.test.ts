@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createScratchDatabase, dropScratchDatabase } from '../testing/scratch-database';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const kind = inject('databaseKind');
@@ -51,15 +51,9 @@ describe(`npm start on ${kind}`, () => {
     if (kind === 'postgres') {
       // Production mode: a fresh, empty PostgreSQL database; nothing embedded may start.
       const admin = process.env.TEST_DATABASE_URL!;
-      const name = `wearhouse_start_${randomBytes(4).toString('hex')}`;
-      const client = new pg.Client({ connectionString: admin });
-      await client.connect();
-      await client.query(`CREATE DATABASE ${name}`);
-      await client.end();
-      postgresDb = { admin, name };
-      const url = new URL(admin);
-      url.pathname = `/${name}`;
-      env.DATABASE_URL = url.toString();
+      const scratch = await createScratchDatabase(admin, 'wearhouse_start');
+      postgresDb = { admin, name: scratch.name };
+      env.DATABASE_URL = scratch.url;
       env.WEARHOUSE_SECRET_KEY = randomBytes(32).toString('base64');
     }
     server = spawn(process.execPath, ['--import', 'tsx', 'lib/server/start.ts'], { cwd: root, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -71,12 +65,7 @@ describe(`npm start on ${kind}`, () => {
   afterAll(async () => {
     if (server?.exitCode === null) server.kill('SIGKILL');
     fs.rmSync(dataDir, { recursive: true, force: true });
-    if (postgresDb) {
-      const client = new pg.Client({ connectionString: postgresDb.admin });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${postgresDb.name} WITH (FORCE)`);
-      await client.end();
-    }
+    if (postgresDb) await dropScratchDatabase(postgresDb.admin, postgresDb.name);
   });
 
   it('answers the health checks and serves the portal', async () => {

@@ -1,13 +1,12 @@
 // Once per test run and database: a fresh database, migrated, whose URL the test files receive.
 // Embedded: a new owner process over a temporary data folder. PostgreSQL: a new database created
 // beside TEST_DATABASE_URL's, dropped afterwards.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { spawnOwner } from '../db/embedded/launch';
+import { createScratchDatabase, dropScratchDatabase } from './scratch-database';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -43,19 +42,8 @@ export default async function setup(project: TestProject) {
   }
 
   const adminUrl = process.env.TEST_DATABASE_URL!;
-  const name = `wearhouse_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  await migrateAndSync(url.toString());
-  project.provide('databaseUrl', url.toString());
-  return async () => {
-    const cleanup = new pg.Client({ connectionString: adminUrl });
-    await cleanup.connect();
-    await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await cleanup.end();
-  };
+  const scratch = await createScratchDatabase(adminUrl, 'wearhouse_test');
+  await migrateAndSync(scratch.url);
+  project.provide('databaseUrl', scratch.url);
+  return () => dropScratchDatabase(adminUrl, scratch.name);
 }
