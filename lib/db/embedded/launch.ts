@@ -15,6 +15,8 @@ export type EmbeddedDatabase = {
   pid: number;
   /** Present when this process started the owner: shuts it down (CHECKPOINT, close, unlock). */
   stop?: () => Promise<void>;
+  /** Present when this process started the owner: settles with its exit code when it exits, for whatever reason. */
+  exited?: Promise<number | null>;
 };
 
 export class EmbeddedStartError extends Error {
@@ -47,7 +49,8 @@ export function spawnOwner(dataDir: string, options: { port?: number } = {}): Pr
       if (!message.ready || !message.port) return;
       child.off('exit', onExit);
       child.stdout!.resume();
-      resolve({ url: embeddedUrl(message.port), pid: child.pid!, stop: () => stopOwner(child) });
+      const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+      resolve({ url: embeddedUrl(message.port), pid: child.pid!, stop: () => stopOwner(child), exited });
     });
   });
 }
