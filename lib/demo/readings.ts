@@ -46,7 +46,7 @@ const GENERATORS: Record<string, (w: Window) => SQL> = {
         ELSE round(((c.weight + 1.5 * sin(extract(epoch FROM t) / 1728000.0) + r * 0.6) / (c.height * c.height))::numeric, 1) END,
       NULL::float8, CASE kind WHEN 'weight' THEN 'kg' WHEN 'body_fat' THEN '%' ELSE 'kg/m2' END,
       kind || ':' || to_char(t, 'YYYY-MM-DD')
-    FROM c, generate_series(date_trunc('day', w_start) + interval '7 hours 30 minutes', w_end, interval '7 days') AS t,
+    FROM c, generate_series(date_trunc('day', w_start) + interval '7 hours 30 minutes', w_end, interval '1 day') AS t,
       LATERAL (SELECT ${rnd(sql`c.key || 'w' || t::text`)} AS r) AS x,
       unnest(ARRAY['weight', 'body_fat', 'bmi']) AS kind`,
   'demo-cuff': () => sql`
@@ -73,7 +73,7 @@ const GENERATORS: Record<string, (w: Window) => SQL> = {
 
 /** Readings one connection of this source gets per day (to size batches). */
 export const READINGS_PER_DAY: Record<string, number> = {
-  'demo-tracker': 288 + 5, 'demo-scale': 0.5, 'demo-cuff': 2.4, 'demo-glucose': 4,
+  'demo-tracker': 288 + 5, 'demo-scale': 3, 'demo-cuff': 2.4, 'demo-glucose': 4,
 };
 
 /** Insert `days` of readings ending at `end` for these connections, which all use `sourceId`.

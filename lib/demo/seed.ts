@@ -1,6 +1,7 @@
 // Bulk demo data: users with 1–3 connected demo sources and days of readings, inserted set-based
 // (unnest batches for users and connections, generate_series for readings), in short transactions
-// so a running server stays responsive. Also the first-start demo installation.
+// so a running server stays responsive. Readings can also be added later (and resumed) for the
+// connections that have none yet, which is how the first start fills the demo after it is ready.
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { appIdFor } from '../apps/access';
@@ -28,7 +29,18 @@ export type SeedOptions = {
   seed: number;
   /** Readings end here (default: now, to the minute). */
   end?: Date;
+  /** Days of readings for the first user, a showcase with a long history (default: `days`). */
+  firstUserDays?: number;
   onProgress?: (done: number, total: number) => void;
+};
+
+export type ReadingsOptions = {
+  seed: number;
+  end: Date;
+  days: number;
+  firstUserDays?: number;
+  /** Stops between batches; what is written so far stays, and a later call resumes. */
+  signal?: AbortSignal;
 };
 
 export type SeedResult = { users: number; connections: number; readings: number };
@@ -36,6 +48,8 @@ export type SeedResult = { users: number; connections: number; readings: number 
 const USER_BATCH = 5_000;
 /** Keep each readings statement around this many rows, so no single statement stalls the engine. */
 const READINGS_PER_STATEMENT = 60_000;
+/** Embedded engine: checkpoint after about this many readings so the WAL stays a few segments. */
+const READINGS_PER_CHECKPOINT = 100_000;
 
 function demoPerson(random: Random, index: number, seed: number): NewUser {
   const first = random.pick(FIRST_NAMES);
@@ -52,10 +66,12 @@ function demoPerson(random: Random, index: number, seed: number): NewUser {
   };
 }
 
-/** Which demo sources a user has: 1 to 3, the tracker most often. */
-function demoSources(random: Random): string[] {
+/** Which demo sources a user has: 1 to 3, the tracker most often (and always for the first user,
+ * whose long history shows what a year of five-minute heart rate looks like). */
+function demoSources(random: Random, index: number): string[] {
   const count = random.int(1, 3);
-  const chosen = new Set<string>([random.next() < 0.8 ? 'demo-tracker' : random.pick(DEMO_SOURCES)]);
+  const tracker = random.next() < 0.8 || index === 1;
+  const chosen = new Set<string>([tracker ? 'demo-tracker' : random.pick(DEMO_SOURCES)]);
   while (chosen.size < count) chosen.add(random.pick(DEMO_SOURCES));
   return [...chosen];
 }
@@ -83,7 +99,7 @@ export async function seedUsers(caller: Caller, clientId: string, options: SeedO
       // humanIds are unique across apps: derive them from the app as well as the seed.
       const entropy = createHash('sha256').update(`${appId}:${options.seed}:${i}`).digest();
       rows.push(newUserValues(appId, person, createdAt, newHumanId(createdAt, entropy)));
-      sourcesByExternalId.set(person.externalId, demoSources(random));
+      sourcesByExternalId.set(person.externalId, demoSources(random, i + 1));
     }
 
     const inserted = await db.transaction(async (tx) => {
@@ -105,13 +121,13 @@ export async function seedUsers(caller: Caller, clientId: string, options: SeedO
         RETURNING id::int, external_id`);
 
       const pairs = users.rows.flatMap((u) => (sourcesByExternalId.get(u.external_id) ?? []).map((s) => [u.id, s] as const));
-      const connections = await tx.execute<{ id: number; source_id: string }>(sql`
+      const connections = await tx.execute<DemoConnection>(sql`
         INSERT INTO connections (user_id, source_id, status, connected_since, last_sync_at)
         SELECT u.id, s, 'connected', u.created_at, ${end.toISOString()}::timestamptz
         FROM unnest(${sql.param(pairs.map((p) => p[0]))}::bigint[], ${sql.param(pairs.map((p) => p[1]))}::text[]) AS t(uid, s)
         JOIN users u ON u.id = t.uid
         ON CONFLICT DO NOTHING
-        RETURNING id::int, source_id`);
+        RETURNING id::int, source_id, (SELECT external_id FROM users WHERE id = user_id) AS external_id`);
       if (users.rows.length > 0) {
         await recordAudit(tx, caller, { appId, action: 'user.seed', details: { count: users.rows.length, seed: options.seed } });
       }
@@ -121,32 +137,108 @@ export async function seedUsers(caller: Caller, clientId: string, options: SeedO
     result.connections += inserted.connections.length;
 
     if (options.days > 0) {
-      result.readings += await seedReadings(inserted.connections, { seed: options.seed, days: options.days, end });
+      result.readings += await seedReadings(inserted.connections, { seed: options.seed, days: options.days, firstUserDays: options.firstUserDays, end });
     }
     options.onProgress?.(start + count, options.users);
   }
-  // The embedded engine runs no autovacuum, so without this the planner never learns the tables
-  // grew (an OFFSET deep into 1M users took 4–6 s unanalyzed, 0.8 s analyzed).
-  if (result.users > 0) await db.execute(sql.raw(options.days > 0 ? 'ANALYZE users, connections, readings, reading_rollups' : 'ANALYZE users, connections'));
+  if (result.users > 0) await settle(options.days > 0 ? ['users', 'connections', 'readings', 'reading_rollups'] : ['users', 'connections']);
   return result;
 }
 
-async function seedReadings(connections: { id: number; source_id: string }[], window: { seed: number; days: number; end: Date }) {
+type DemoConnection = { id: number; source_id: string; external_id: string };
+
+/**
+ * Readings for the demo connections of an app that have none yet: a first call fills them, a call
+ * after an interruption finishes the rest (each batch of connections is written in one
+ * transaction, so a connection has all of its readings or none). Returns the readings written.
+ */
+export async function seedPendingReadings(caller: Caller, clientId: string, options: ReadingsOptions): Promise<number> {
+  const appId = await appIdFor(caller, clientId);
+  const pending = await getDb().execute<DemoConnection>(sql`
+    SELECT c.id::int, c.source_id, u.external_id
+    FROM connections c JOIN users u ON u.id = c.user_id
+    WHERE u.app_id = ${appId} AND c.source_id = ANY(${sql.param(DEMO_SOURCES)}::text[])
+      AND u.external_id LIKE ${`user-${options.seed}-%`}
+      AND NOT EXISTS (SELECT 1 FROM readings r WHERE r.connection_id = c.id)
+    ORDER BY c.id`);
+  const written = await seedReadings(pending.rows, options);
+  if (written > 0 && !options.signal?.aborted) await settle(['readings', 'reading_rollups']);
+  return written;
+}
+
+/** Which window a connection gets: the first user's is longer. */
+const daysFor = (connection: DemoConnection, options: Pick<ReadingsOptions, 'seed' | 'days' | 'firstUserDays'>) =>
+  connection.external_id === `user-${options.seed}-1` ? (options.firstUserDays ?? options.days) : options.days;
+
+async function seedReadings(connections: DemoConnection[], options: ReadingsOptions): Promise<number> {
+  const embedded = await isEmbedded();
   let total = 0;
-  // Daily series start at the UTC midnight on or before the window's start.
-  const from = new Date(Math.floor((window.end.getTime() - window.days * 86_400_000) / 86_400_000) * 86_400_000);
-  for (const sourceId of DEMO_SOURCES) {
-    const ids = connections.filter((c) => c.source_id === sourceId).map((c) => c.id);
-    const perStatement = Math.max(1, Math.floor(READINGS_PER_STATEMENT / ((READINGS_PER_DAY[sourceId] ?? 1) * window.days)));
+  let sinceCheckpoint = 0;
+  const groups = new Map<string, { sourceId: string; days: number; ids: number[] }>();
+  for (const connection of connections) {
+    const days = daysFor(connection, options);
+    const key = `${connection.source_id}:${days}`;
+    const group = groups.get(key) ?? groups.set(key, { sourceId: connection.source_id, days, ids: [] }).get(key)!;
+    group.ids.push(connection.id);
+  }
+  for (const { sourceId, days, ids } of groups.values()) {
+    if (days <= 0) continue;
+    const window = { seed: options.seed, days, end: options.end };
+    // Daily series start at the UTC midnight on or before the window's start.
+    const from = new Date(Math.floor((window.end.getTime() - days * 86_400_000) / 86_400_000) * 86_400_000);
+    const perDay = READINGS_PER_DAY[sourceId] ?? 1;
+    const perStatement = Math.max(1, Math.floor(READINGS_PER_STATEMENT / (perDay * days)));
     for (let i = 0; i < ids.length; i += perStatement) {
+      if (options.signal?.aborted) return total;
       const batch = ids.slice(i, i + perStatement);
-      total += await getDb().transaction(async (tx) => {
+      const written = await getDb().transaction(async (tx) => {
         await tx.execute(sql`SET LOCAL TIME ZONE 'UTC'`);
         const written = await generateDemoReadings(tx, sourceId, { connectionIds: batch, ...window });
         await refreshRollups(tx, batch, from, window.end);
         return written;
       });
+      total += written;
+      sinceCheckpoint += written;
+      if (embedded && sinceCheckpoint >= READINGS_PER_CHECKPOINT) {
+        await releaseWal();
+        sinceCheckpoint = 0;
+      }
     }
   }
   return total;
+}
+
+/**
+ * After a bulk load: statistics for the planner (the embedded engine runs no autovacuum, so without
+ * this it never learns the tables grew: an OFFSET deep into 1M users took 4–6 s unanalyzed, 0.8 s
+ * analyzed). Embedded, also VACUUM, so the hint bits of every new row are set now — before the
+ * checkpoint that drops the load's WAL, not by the first reads after it, which would log each page
+ * again (50 MB of WAL after a 320k-reading demo) — and then that checkpoint.
+ */
+async function settle(tables: string[]): Promise<void> {
+  const list = tables.join(', ');
+  if (!(await isEmbedded())) {
+    await getDb().execute(sql.raw(`ANALYZE ${list}`));
+    return;
+  }
+  await getDb().execute(sql.raw(`VACUUM (ANALYZE) ${list}`));
+  await releaseWal();
+}
+
+async function isEmbedded(): Promise<boolean> {
+  const result = await getDb().execute<{ embedded: boolean }>(sql`SELECT version() LIKE '%PGlite%' AS embedded`);
+  return result.rows[0]?.embedded === true;
+}
+
+/**
+ * The embedded engine runs no checkpointer, so a bulk load keeps all of its WAL until the next
+ * checkpoint, which then recycles (keeps) every segment for reuse: the old 90-day demo left 353 MB
+ * of WAL in a 597 MB data folder. A checkpoint with recycling off every so often deletes them.
+ * (wal_recycle is superuser-settable; SET LOCAL keeps it from leaking into the shared session.)
+ */
+async function releaseWal(): Promise<void> {
+  await getDb().transaction(async (tx) => {
+    await tx.execute(sql`SET LOCAL wal_recycle = off`);
+    await tx.execute(sql`CHECKPOINT`);
+  });
 }

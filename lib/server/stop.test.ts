@@ -1,0 +1,127 @@
+// However `npm start` is stopped — SIGTERM or SIGINT to npm or to the server, Ctrl-C in a terminal,
+// npm killed outright — it ends the same way: requests drained, database checkpointed and stopped,
+// no process left, the port free, exit status 0. And an embedded database that dies under load is
+// replaced while /readyz says 503, instead of the server answering errors forever.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
+import { basicAuth } from '../testing/api';
+import { killAll, launch, ownerProcess, portIsFree, serverProcess, waitForReady, waitUntilGone, type Launched } from '../testing/npm-start';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+describe.runIf(inject('databaseKind') === 'pglite')('stopping npm start', () => {
+  // One data folder for every case: after the first start each one reopens it (fast, no demo).
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-stop-'));
+  let current: Launched | undefined;
+
+  afterEach(() => {
+    if (current) killAll(current.marker);
+    current = undefined;
+  });
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  async function started() {
+    current = await launch({ dataDir, env: { WEARHOUSE_DEMO: '0' } });
+    await waitForReady(current);
+    expect(ownerProcess(current.marker)).toBeDefined();
+    return current;
+  }
+
+  async function expectCleanStop(launched: Launched) {
+    expect(await waitUntilGone(launched.marker)).toEqual([]);
+    expect(launched.output()).toContain('stopped.');
+    expect(await portIsFree(launched.port)).toBe(true);
+    expect(fs.existsSync(path.join(dataDir, 'pglite.lock'))).toBe(false);
+  }
+
+  it.each([
+    ['SIGTERM to npm', 'SIGTERM'],
+    ['SIGINT to npm', 'SIGINT'],
+  ] as const)('%s', async (_, signal) => {
+    const launched = await started();
+    launched.npm.kill(signal);
+    expect(await launched.exited).toEqual({ code: 0, signal: null });
+    await expectCleanStop(launched);
+  });
+
+  it('SIGTERM to the server process', async () => {
+    const launched = await started();
+    process.kill(serverProcess(launched.marker)!.pid, 'SIGTERM');
+    expect(await launched.exited).toEqual({ code: 0, signal: null });
+    await expectCleanStop(launched);
+  });
+
+  it('Ctrl-C in a terminal (SIGINT to the whole foreground process group)', async () => {
+    const launched = await started();
+    process.kill(-launched.npm.pid!, 'SIGINT');
+    expect(await launched.exited).toEqual({ code: 0, signal: null });
+    await expectCleanStop(launched);
+  });
+
+  it('kill -9 of npm: the server notices its parent is gone and stops', async () => {
+    const launched = await started();
+    launched.npm.kill('SIGKILL');
+    expect(await launched.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    await expectCleanStop(launched);
+  });
+
+  it('the embedded database killed under load: /readyz turns 503, the owner is replaced, the API recovers', async () => {
+    const launched = await started();
+    const created = await cli(['apps:create', '--name', 'Watchdog', '--json'], dataDir);
+    const app = JSON.parse(created) as { clientId: string; appKey: string };
+    const usersUrl = `${launched.baseUrl}/v1/apps/${app.clientId}/users`;
+    const headers = { authorization: basicAuth(app.appKey) };
+    expect((await fetch(usersUrl, { headers })).status).toBe(200);
+
+    // Load: four clients in a loop, recording every status.
+    const statuses: number[] = [];
+    let loading = true;
+    const load = Promise.all(Array.from({ length: 4 }, async () => {
+      while (loading) statuses.push(await fetch(usersUrl, { headers }).then((r) => r.status, () => 0));
+    }));
+
+    const owner = ownerProcess(launched.marker)!;
+    process.kill(owner.pid, 'SIGKILL');
+    const readiness: number[] = [];
+    const deadline = Date.now() + 45_000;
+    let replacement: number | undefined;
+    while (Date.now() < deadline) {
+      readiness.push(await fetch(`${launched.baseUrl}/readyz`).then((r) => r.status, () => 0));
+      const now = ownerProcess(launched.marker);
+      if (readiness.includes(503) && readiness.at(-1) === 200 && now && now.pid !== owner.pid) {
+        replacement = now.pid;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const during = statuses.length;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    loading = false;
+    await load;
+
+    expect(readiness).toContain(503);
+    expect(replacement).toBeDefined();
+    // Once ready again, every request is served.
+    expect(statuses.slice(during + 8)).not.toHaveLength(0);
+    expect(statuses.slice(during + 8).every((s) => s === 200)).toBe(true);
+    expect((await fetch(usersUrl, { headers })).status).toBe(200);
+    expect(launched.output()).toContain('the embedded database is back');
+
+    launched.npm.kill('SIGTERM');
+    expect(await launched.exited).toEqual({ code: 0, signal: null });
+    await expectCleanStop(launched);
+  });
+});
+
+/** The operator's CLI against the running server's data folder; resolves with its stdout. */
+function cli(args: string[], dataDir: string): Promise<string> {
+  const { DATABASE_URL, WEARHOUSE_SECRET_KEY, ...env } = process.env;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', ...args], { cwd: root, env: { ...env, WEARHOUSE_DATA_DIR: dataDir } }, (error, stdout, stderr) =>
+      error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+    );
+  });
+}
