@@ -46,8 +46,9 @@ export type ReadingsOptions = {
 export type SeedResult = { users: number; connections: number; readings: number };
 
 const USER_BATCH = 5_000;
-/** Keep each readings statement around this many rows, so no single statement stalls the engine. */
-const READINGS_PER_STATEMENT = 60_000;
+/** Keep each readings statement around this many rows: the embedded engine serves no one else
+ * meanwhile (20,000 take a few hundred milliseconds; a running server stays responsive). */
+const READINGS_PER_STATEMENT = 20_000;
 /** Embedded engine: checkpoint after about this many readings so the WAL stays a few segments. */
 const READINGS_PER_CHECKPOINT = 100_000;
 
@@ -148,9 +149,8 @@ export async function seedUsers(caller: Caller, clientId: string, options: SeedO
 type DemoConnection = { id: number; source_id: string; external_id: string };
 
 /**
- * Readings for the demo connections of an app that have none yet: a first call fills them, a call
- * after an interruption finishes the rest (each batch of connections is written in one
- * transaction, so a connection has all of its readings or none). Returns the readings written.
+ * Readings for the demo connections of an app that do not have them yet: a first call fills them,
+ * a call after an interruption finishes the rest (see `readingSteps`). Returns the readings written.
  */
 export async function seedPendingReadings(caller: Caller, clientId: string, options: ReadingsOptions): Promise<number> {
   const appId = await appIdFor(caller, clientId);
@@ -159,7 +159,11 @@ export async function seedPendingReadings(caller: Caller, clientId: string, opti
     FROM connections c JOIN users u ON u.id = c.user_id
     WHERE u.app_id = ${appId} AND c.source_id = ANY(${sql.param(DEMO_SOURCES)}::text[])
       AND u.external_id LIKE ${`user-${options.seed}-%`}
-      AND NOT EXISTS (SELECT 1 FROM readings r WHERE r.connection_id = c.id)
+      -- none yet, or interrupted part-way: the oldest part of the window is missing
+      AND NOT EXISTS (
+        SELECT 1 FROM readings r WHERE r.user_id = c.user_id AND r.connection_id = c.id
+          AND r.ts < ${options.end.toISOString()}::timestamptz + interval '3 days'
+            - make_interval(days => CASE WHEN u.external_id = ${`user-${options.seed}-1`} THEN ${options.firstUserDays ?? options.days}::int ELSE ${options.days}::int END))
     ORDER BY c.id`);
   const written = await seedReadings(pending.rows, options);
   if (written > 0 && !options.signal?.aborted) await settle(['readings', 'reading_rollups']);
@@ -182,19 +186,14 @@ async function seedReadings(connections: DemoConnection[], options: ReadingsOpti
     group.ids.push(connection.id);
   }
   for (const { sourceId, days, ids } of groups.values()) {
-    if (days <= 0) continue;
-    const window = { seed: options.seed, days, end: options.end };
-    // Daily series start at the UTC midnight on or before the window's start.
-    const from = new Date(Math.floor((window.end.getTime() - days * 86_400_000) / 86_400_000) * 86_400_000);
-    const perDay = READINGS_PER_DAY[sourceId] ?? 1;
-    const perStatement = Math.max(1, Math.floor(READINGS_PER_STATEMENT / (perDay * days)));
-    for (let i = 0; i < ids.length; i += perStatement) {
+    for (const step of readingSteps(ids, READINGS_PER_DAY[sourceId] ?? 1, days, options.end)) {
       if (options.signal?.aborted) return total;
-      const batch = ids.slice(i, i + perStatement);
       const written = await getDb().transaction(async (tx) => {
         await tx.execute(sql`SET LOCAL TIME ZONE 'UTC'`);
-        const written = await generateDemoReadings(tx, sourceId, { connectionIds: batch, ...window });
-        await refreshRollups(tx, batch, from, window.end);
+        const written = await generateDemoReadings(tx, sourceId, { connectionIds: step.ids, seed: options.seed, days: step.days, end: step.end });
+        // Daily series start at the UTC midnight on or before the window's start.
+        const from = new Date(Math.floor((step.end.getTime() - step.days * DAY_MS) / DAY_MS) * DAY_MS);
+        await refreshRollups(tx, step.ids, from, step.end);
         return written;
       });
       total += written;
@@ -206,6 +205,33 @@ async function seedReadings(connections: DemoConnection[], options: ReadingsOpti
     }
   }
   return total;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Statements of about READINGS_PER_STATEMENT readings: several connections per statement when
+ * their windows are short; one connection and part of its window, newest part first, when its
+ * window alone is longer (a year of five-minute heart rate is 105,000 readings). Values depend only
+ * on the time, and parts overlap by at most a boundary reading that ON CONFLICT skips, so the result
+ * is the same as one statement. A connection interrupted part-way lacks its oldest readings, which
+ * is how `seedPendingReadings` knows to finish it.
+ */
+export function readingSteps(ids: number[], perDay: number, days: number, end: Date): { ids: number[]; days: number; end: Date }[] {
+  if (days <= 0 || ids.length === 0) return [];
+  const steps: { ids: number[]; days: number; end: Date }[] = [];
+  if (perDay * days <= READINGS_PER_STATEMENT) {
+    const perStatement = Math.max(1, Math.floor(READINGS_PER_STATEMENT / (perDay * days)));
+    for (let i = 0; i < ids.length; i += perStatement) steps.push({ ids: ids.slice(i, i + perStatement), days, end });
+    return steps;
+  }
+  const partDays = Math.max(1, Math.floor(READINGS_PER_STATEMENT / perDay));
+  for (const id of ids) {
+    for (let done = 0; done < days; done += partDays) {
+      steps.push({ ids: [id], days: Math.min(partDays, days - done), end: new Date(end.getTime() - done * DAY_MS) });
+    }
+  }
+  return steps;
 }
 
 /**
