@@ -17,16 +17,18 @@ export type DemoCredentials = {
 };
 
 export const DEMO_USERS = 25;
-/** Days of readings for every demo user… */
-export const DEMO_DAYS = 21;
-/** …but the first, whose year of five-minute heart rate shows what long chart ranges look like. */
+/** Days of readings for every demo user (five-minute heart rate is most of the data folder)… */
+export const DEMO_DAYS = 14;
+/** …for sources with a few readings a day (scales, cuffs, glucose meters), which cost little… */
+export const DEMO_SPARSE_DAYS = 90;
+/** …and for the first user, whose year of five-minute heart rate shows long chart ranges. */
 export const DEMO_SHOWCASE_DAYS = 365;
 
 export const credentialsFile = (dataDir: string) => path.join(dataDir, 'demo-credentials.json');
 /** Present while the demo's readings are still to be written; removed when they are. */
 const readingsPlanFile = (dataDir: string) => path.join(dataDir, 'demo-readings.json');
 
-const ReadingsPlan = z.object({ clientId: z.string(), seed: z.number().int(), end: z.iso.datetime(), days: z.number().int(), firstUserDays: z.number().int() });
+const ReadingsPlan = z.object({ clientId: z.string(), seed: z.number().int(), end: z.iso.datetime(), days: z.number().int(), firstUserDays: z.number().int(), sparseDays: z.number().int() });
 
 export async function setUpFirstStart(options: {
   baseUrl: string;
@@ -44,7 +46,7 @@ export async function setUpFirstStart(options: {
     const created = await createApp(operator, { name: 'Demo Health App', connectOrigins: [new URL(options.baseUrl).origin] });
     const end = new Date(Math.floor(Date.now() / 60_000) * 60_000);
     // The plan is written before the users: a start interrupted from here on resumes the readings.
-    const plan = { clientId: created.app.clientId, seed: options.seed, end: end.toISOString(), days: DEMO_DAYS, firstUserDays: DEMO_SHOWCASE_DAYS };
+    const plan = { clientId: created.app.clientId, seed: options.seed, end: end.toISOString(), days: DEMO_DAYS, firstUserDays: DEMO_SHOWCASE_DAYS, sparseDays: DEMO_SPARSE_DAYS };
     writePrivate(readingsPlanFile(options.dataDir), JSON.stringify(plan) + '\n');
     users = (await seedUsers(operator, created.app.clientId, { users: DEMO_USERS, days: 0, seed: options.seed, end })).users;
     demoApp = { name: created.app.name, clientId: created.app.clientId, clientSecret: created.clientSecret, appKey: created.appKey };

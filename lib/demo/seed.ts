@@ -31,6 +31,8 @@ export type SeedOptions = {
   end?: Date;
   /** Days of readings for the first user, a showcase with a long history (default: `days`). */
   firstUserDays?: number;
+  /** Days of readings for sources with a few readings a day (scales, cuffs; default: `days`). */
+  sparseDays?: number;
   onProgress?: (done: number, total: number) => void;
 };
 
@@ -39,6 +41,7 @@ export type ReadingsOptions = {
   end: Date;
   days: number;
   firstUserDays?: number;
+  sparseDays?: number;
   /** Stops between batches; what is written so far stays, and a later call resumes. */
   signal?: AbortSignal;
 };
@@ -138,7 +141,7 @@ export async function seedUsers(caller: Caller, clientId: string, options: SeedO
     result.connections += inserted.connections.length;
 
     if (options.days > 0) {
-      result.readings += await seedReadings(inserted.connections, { seed: options.seed, days: options.days, firstUserDays: options.firstUserDays, end });
+      result.readings += await seedReadings(inserted.connections, { seed: options.seed, days: options.days, firstUserDays: options.firstUserDays, sparseDays: options.sparseDays, end });
     }
     options.onProgress?.(start + count, options.users);
   }
@@ -154,25 +157,31 @@ type DemoConnection = { id: number; source_id: string; external_id: string };
  */
 export async function seedPendingReadings(caller: Caller, clientId: string, options: ReadingsOptions): Promise<number> {
   const appId = await appIdFor(caller, clientId);
-  const pending = await getDb().execute<DemoConnection>(sql`
-    SELECT c.id::int, c.source_id, u.external_id
+  const connections = await getDb().execute<DemoConnection & { oldest: Date | null }>(sql`
+    SELECT c.id::int, c.source_id, u.external_id,
+      (SELECT min(r.ts) FROM readings r WHERE r.user_id = c.user_id AND r.connection_id = c.id) AS oldest
     FROM connections c JOIN users u ON u.id = c.user_id
     WHERE u.app_id = ${appId} AND c.source_id = ANY(${sql.param(DEMO_SOURCES)}::text[])
       AND u.external_id LIKE ${`user-${options.seed}-%`}
-      -- none yet, or interrupted part-way: the oldest part of the window is missing
-      AND NOT EXISTS (
-        SELECT 1 FROM readings r WHERE r.user_id = c.user_id AND r.connection_id = c.id
-          AND r.ts < ${options.end.toISOString()}::timestamptz + interval '3 days'
-            - make_interval(days => CASE WHEN u.external_id = ${`user-${options.seed}-1`} THEN ${options.firstUserDays ?? options.days}::int ELSE ${options.days}::int END))
     ORDER BY c.id`);
-  const written = await seedReadings(pending.rows, options);
+  // None yet, or interrupted part-way (the oldest part of the window is missing). Sparse series
+  // may start a day or two into their window, hence the slack.
+  const pending = connections.rows.filter(
+    (c) => c.oldest === null || new Date(c.oldest).getTime() > options.end.getTime() - (daysFor(c, options) - 3) * DAY_MS,
+  );
+  const written = await seedReadings(pending, options);
   if (written > 0 && !options.signal?.aborted) await settle(['readings', 'reading_rollups']);
   return written;
 }
 
-/** Which window a connection gets: the first user's is longer. */
-const daysFor = (connection: DemoConnection, options: Pick<ReadingsOptions, 'seed' | 'days' | 'firstUserDays'>) =>
-  connection.external_id === `user-${options.seed}-1` ? (options.firstUserDays ?? options.days) : options.days;
+/** Which window a connection gets: the first user's is longer, and so are sparse sources'. */
+function daysFor(connection: DemoConnection, options: Pick<ReadingsOptions, 'seed' | 'days' | 'firstUserDays' | 'sparseDays'>): number {
+  if (connection.external_id === `user-${options.seed}-1`) return options.firstUserDays ?? options.days;
+  const sparse = (READINGS_PER_DAY[connection.source_id] ?? 1) <= SPARSE_PER_DAY;
+  return sparse ? Math.max(options.days, options.sparseDays ?? 0) : options.days;
+}
+/** A source with at most this many readings a day costs little to show over a longer window. */
+const SPARSE_PER_DAY = 10;
 
 async function seedReadings(connections: DemoConnection[], options: ReadingsOptions): Promise<number> {
   const embedded = await isEmbedded();
