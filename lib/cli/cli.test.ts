@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { findAccountByEmail, signIn } from '../accounts/accounts';
 import { spawnOwner } from '../db/embedded/launch';
 import { basicAuth, startApi, type RunningApi } from '../testing/api';
 
@@ -10,25 +11,37 @@ const root = path.resolve(import.meta.dirname, '../..');
 
 type CliResult = { code: number; stdout: string; stderr: string };
 
-/** Run `npm run wearhouse -- …` as an operator would (same entry point, no npm wrapper). */
-function wearhouse(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
-  const { DATABASE_URL, WEARHOUSE_SECRET_KEY } = process.env;
+/** Run `npm run wearhouse -- …` as an operator would (same entry point, no npm wrapper); `input` is piped to stdin. */
+function wearhouse(args: string[], env: Record<string, string | undefined> = {}, input = ''): Promise<CliResult> {
+  const { DATABASE_URL, WEARHOUSE_SECRET_KEY, ADMIN_PASSWORD, ...inherited } = process.env;
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       ['--import', 'tsx', 'lib/cli/main.ts', ...args],
-      { cwd: root, env: { ...process.env, DATABASE_URL, WEARHOUSE_SECRET_KEY, ...env } as NodeJS.ProcessEnv },
+      { cwd: root, env: { ...inherited, DATABASE_URL, WEARHOUSE_SECRET_KEY, ...env } as NodeJS.ProcessEnv },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
+    child.stdin!.end(input);
   });
 }
+
+const PASSWORD = 'correct horse battery';
+const tempDirs: string[] = [];
+const tempDir = () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-cli-'));
+  tempDirs.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
 
 describe(`the wearhouse CLI on ${inject('databaseKind')}`, () => {
   let api: RunningApi;
   beforeAll(async () => {
     api = await startApi();
     // apps:create gives new apps to the first admin: make sure there is one.
-    const admin = await wearhouse(['admin:create', '--email', `cli-${Date.now()}@example.test`, '--password', 'correct horse battery']);
+    const admin = await wearhouse(['admin:create', '--email', `cli-${Date.now()}@example.test`], {}, `${PASSWORD}\n`);
     expect(admin.code).toBe(0);
   });
   afterAll(async () => {
@@ -75,6 +88,25 @@ describe(`the wearhouse CLI on ${inject('databaseKind')}`, () => {
     expect(await users.json()).toHaveLength(30);
   });
 
+  it('takes an admin password from stdin or ADMIN_PASSWORD, never from the command line', async () => {
+    const piped = `piped-${Date.now()}@example.test`;
+    expect((await wearhouse(['admin:create', '--email', piped], {}, 'a piped passphrase\n')).code).toBe(0);
+    expect(await signIn(piped, 'a piped passphrase')).not.toBeNull();
+
+    const fromEnv = `env-${Date.now()}@example.test`;
+    expect((await wearhouse(['admin:create', '--email', fromEnv], { ADMIN_PASSWORD: 'from the environment' })).code).toBe(0);
+    expect(await signIn(fromEnv, 'from the environment')).not.toBeNull();
+
+    const onCommandLine = `argv-${Date.now()}@example.test`;
+    const refused = await wearhouse(['admin:create', '--email', onCommandLine, '--password', 'visible in ps']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('stdin');
+    expect(await findAccountByEmail(onCommandLine)).toBeNull();
+
+    const empty = await wearhouse(['admin:create', '--email', `empty-${Date.now()}@example.test`], {}, '');
+    expect(empty.code).toBe(2);
+  });
+
   it('answers with usage and exit codes a script can rely on', async () => {
     const help = await wearhouse(['--help']);
     expect(help.code).toBe(0);
@@ -92,9 +124,9 @@ describe.runIf(inject('databaseKind') === 'pglite')('the wearhouse CLI with the 
   const embedded = { DATABASE_URL: undefined, WEARHOUSE_SECRET_KEY: undefined };
 
   it('starts the embedded database for itself when no server runs, and keeps what it wrote', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-cli-'));
+    const dataDir = tempDir();
     const env = { ...embedded, WEARHOUSE_DATA_DIR: dataDir };
-    await wearhouse(['admin:create', '--email', 'op@example.test', '--password', 'correct horse battery'], env);
+    expect((await wearhouse(['admin:create', '--email', 'op@example.test'], env, PASSWORD)).code).toBe(0);
     const first = await wearhouse(['apps:create', '--name', 'One', '--json'], env);
     expect(first.code).toBe(0);
     const listed = JSON.parse((await wearhouse(['apps:list', '--json'], env)).stdout) as { name: string }[];
@@ -104,11 +136,11 @@ describe.runIf(inject('databaseKind') === 'pglite')('the wearhouse CLI with the 
   });
 
   it('uses the running owner of the folder instead of starting a second one', async () => {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-cli-'));
+    const dataDir = tempDir();
     const owner = await spawnOwner(dataDir);
     try {
       const env = { ...embedded, WEARHOUSE_DATA_DIR: dataDir };
-      await wearhouse(['admin:create', '--email', 'op@example.test', '--password', 'correct horse battery'], env);
+      expect((await wearhouse(['admin:create', '--email', 'op@example.test'], env, PASSWORD)).code).toBe(0);
       const created = await wearhouse(['apps:create', '--name', 'While running', '--json'], env);
       expect(created.code).toBe(0);
       expect(JSON.parse(fs.readFileSync(path.join(dataDir, 'pglite.lock'), 'utf8')).pid).toBe(owner.pid);

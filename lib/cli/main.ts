@@ -94,11 +94,18 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   'admin:create': {
-    summary: 'Create an admin account for the portal.',
-    usage: 'admin:create --email EMAIL --password PASSWORD [--name NAME] [--json]',
-    options: { email: { type: 'string' }, password: { type: 'string' }, name: { type: 'string' } },
+    summary: 'Create an admin account for the portal; the password comes from stdin (or ADMIN_PASSWORD).',
+    usage: 'admin:create --email EMAIL [--name NAME] [--json]   (password: typed, piped on stdin, or ADMIN_PASSWORD)',
+    // --password is declared only to refuse it with a reason rather than "unknown option".
+    options: { email: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' } },
     async run(o) {
-      const account = await createAccount(operator, { email: required(o, 'email'), password: required(o, 'password'), name: o.name as string | undefined, role: 'admin' });
+      if (o.password !== undefined) {
+        throw new UsageError('admin:create does not take --password: a command line is visible to every user (ps) and kept in shell history. Type it when asked, pipe it on stdin, or set ADMIN_PASSWORD.');
+      }
+      const email = required(o, 'email');
+      const password = config().ADMIN_PASSWORD ?? (await readPassword());
+      if (!password) throw new UsageError('No password: type it when asked, pipe it on stdin, or set ADMIN_PASSWORD.');
+      const account = await createAccount(operator, { email, password, name: o.name as string | undefined, role: 'admin' });
       return { json: { id: account.id, email: account.email, role: account.role }, text: `Created admin ${account.email}.` };
     },
   },
@@ -141,6 +148,36 @@ const COMMANDS: Record<string, Command> = {
 };
 
 let lastMigrationCount = 0;
+
+/** A password from stdin: asked for without echo on a terminal, else the piped text (one line). */
+async function readPassword(): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    let text = '';
+    for await (const chunk of stdin) text += chunk;
+    return text.replace(/\r?\n$/, '');
+  }
+  process.stderr.write('Password: ');
+  stdin.setRawMode(true);
+  stdin.setEncoding('utf8');
+  return new Promise((resolve) => {
+    let typed = '';
+    const onData = (keys: string) => {
+      for (const key of keys) {
+        if (key === '\u0003') process.exit(130); // Ctrl-C
+        if (key === '\r' || key === '\n' || key === '\u0004') {
+          stdin.setRawMode(false);
+          stdin.off('data', onData);
+          stdin.pause();
+          process.stderr.write('\n');
+          return resolve(typed);
+        }
+        typed = key === '\u007f' || key === '\b' ? typed.slice(0, -1) : typed + key;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { spawnOwner } from '../db/embedded/launch';
 import { DEMO_DAYS, DEMO_SHOWCASE_DAYS, DEMO_USERS } from '../demo/installation';
-import { killAll, launch, waitForOutput, waitForReady, waitUntilGone, type Launched } from '../testing/npm-start';
+import { killAll, launch, serverProcess, waitForOutput, waitForReady, waitUntilGone, type Launched } from '../testing/npm-start';
 import { createScratchDatabase, dropScratchDatabase } from '../testing/scratch-database';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -155,5 +155,29 @@ describe(`the first npm start on ${kind}`, () => {
 
   it.runIf(kind === 'pglite')('keeps the data folder small: at most 150 MB after the first start', () => {
     expect(folderBytes(dataDir)).toBeLessThanOrEqual(150 * 1024 * 1024);
+  });
+});
+
+describe.runIf(kind === 'pglite')('the first npm start on a terminal', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-start-tty-'));
+  let server: Launched | undefined;
+  afterAll(() => {
+    if (server) killAll(server.marker);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('shows the secrets it generated once, but never an ADMIN_PASSWORD the operator chose', async () => {
+    const chosen = `chosen-${randomBytes(6).toString('hex')}`;
+    server = await launch({ dataDir, terminal: true, env: { ADMIN_EMAIL: 'me@example.test', ADMIN_PASSWORD: chosen } });
+    await waitForReady(server, 170_000);
+    const credentials = JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-credentials.json'), 'utf8'));
+    expect(credentials.signIn).toMatchObject({ email: 'me@example.test', password: null });
+    expect(server.output()).toContain(credentials.demoApp.appKey);
+    expect(server.output()).toContain(credentials.demoApp.clientSecret);
+    expect(server.output()).not.toContain(chosen);
+    expect(fs.readFileSync(path.join(dataDir, 'demo-credentials.json'), 'utf8')).not.toContain(chosen);
+
+    process.kill(serverProcess(server.marker)!.pid, 'SIGTERM');
+    expect(await waitUntilGone(server.marker)).toEqual([]);
   });
 });

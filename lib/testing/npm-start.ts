@@ -37,8 +37,11 @@ export async function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-/** `npm start` in its own process group (so a test can Ctrl-C it like a terminal would). */
-export async function launch(options: { dataDir: string; env?: Record<string, string | undefined> }): Promise<Launched> {
+/**
+ * `npm start` in its own process group (so a test can Ctrl-C it like a terminal would); with
+ * `terminal`, under `script` so that its stdout is a pseudo-terminal, as in an operator's shell.
+ */
+export async function launch(options: { dataDir: string; env?: Record<string, string | undefined>; terminal?: boolean }): Promise<Launched> {
   const port = await freePort();
   const marker = randomBytes(8).toString('hex');
   // The test worker's own database settings must not leak into the server under test.
@@ -51,7 +54,8 @@ export async function launch(options: { dataDir: string; env?: Record<string, st
     [MARKER]: marker,
     ...options.env,
   };
-  const npm = spawn('npm', ['start', '--silent'], { cwd: root, env: env as unknown as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const [command, args] = options.terminal ? ['script', ['-qfec', 'npm start --silent', '/dev/null']] : ['npm', ['start', '--silent']];
+  const npm = spawn(command, args, { cwd: root, env: env as unknown as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   npm.stdout!.on('data', (chunk) => (output += chunk));
   npm.stderr!.on('data', (chunk) => (output += chunk));
