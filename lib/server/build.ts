@@ -22,7 +22,7 @@ const STAMP = '.next/wearhouse-sources';
  * A fingerprint of what the portal build is made from: paths, sizes and modification times of the
  * bundled sources and config files, and the NEXT_PUBLIC_* values in `env`.
  */
-export function sourceFingerprint(root: string, env: NodeJS.ProcessEnv = process.env): string {
+export function sourceFingerprint(root: string, env: Record<string, string | undefined> = process.env): string {
   const hash = createHash('sha256');
   const excluded = new Set(NOT_BUNDLED.map((dir) => path.join(root, dir)));
   const visit = (dir: string) => {
@@ -55,7 +55,7 @@ export function sourceFingerprint(root: string, env: NodeJS.ProcessEnv = process
 
 export type BuildState = 'current' | 'missing' | 'stale';
 
-export function buildState(root: string, env: NodeJS.ProcessEnv = process.env): BuildState {
+export function buildState(root: string, env: Record<string, string | undefined> = process.env): BuildState {
   if (!fs.existsSync(path.join(root, '.next/BUILD_ID'))) return 'missing';
   try {
     return fs.readFileSync(path.join(root, STAMP), 'utf8') === sourceFingerprint(root, env) ? 'current' : 'stale';
