@@ -8,7 +8,13 @@ import { defineConfig } from '@playwright/test';
 const port = Number(process.env.E2E_PORT ?? 3100);
 export const baseURL = `http://localhost:${port}`;
 // Set once by the runner process; workers inherit it, so every spec can read the demo credentials.
-process.env.WEARHOUSE_E2E_DATA_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-e2e-'));
+if (!process.env.WEARHOUSE_E2E_DATA_DIR) {
+  const created = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-e2e-'));
+  process.env.WEARHOUSE_E2E_DATA_DIR = created;
+  // Removed when the runner exits, pass or fail: after the web server has stopped (Playwright stops
+  // it after the global teardown, which would be too early) and the database in it is closed.
+  process.once('exit', () => fs.rmSync(created, { recursive: true, force: true }));
+}
 const dataDir = process.env.WEARHOUSE_E2E_DATA_DIR;
 
 const serverEnv: Record<string, string> = {};
@@ -39,6 +45,8 @@ export default defineConfig({
     url: `${baseURL}/readyz`,
     timeout: 240_000,
     reuseExistingServer: false,
+    // A clean stop (drain, checkpoint, the database process ends) before the folder is removed.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 20_000 },
     stdout: 'pipe',
     env: { ...serverEnv, PORT: String(port), WEARHOUSE_DATA_DIR: dataDir, WEARHOUSE_SKIP_BUILD: '1', WEARHOUSE_RATE_LIMIT: '0' },
   },

@@ -32,18 +32,30 @@ export default async function setup(project: TestProject) {
 
   if (kind === 'pglite') {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-test-'));
-    const owner = await spawnOwner(dataDir);
-    await migrateAndSync(owner.url);
-    project.provide('databaseUrl', owner.url);
-    return async () => {
-      await owner.stop?.();
+    let owner: Awaited<ReturnType<typeof spawnOwner>> | undefined;
+    const teardown = async () => {
+      await owner?.stop?.();
       fs.rmSync(dataDir, { recursive: true, force: true });
     };
+    try {
+      owner = await spawnOwner(dataDir);
+      await migrateAndSync(owner.url);
+    } catch (error) {
+      await teardown(); // a failed setup gets no teardown call from Vitest
+      throw error;
+    }
+    project.provide('databaseUrl', owner.url);
+    return teardown;
   }
 
   const adminUrl = process.env.TEST_DATABASE_URL!;
   const scratch = await createScratchDatabase(adminUrl, 'wearhouse_test');
-  await migrateAndSync(scratch.url);
+  try {
+    await migrateAndSync(scratch.url);
+  } catch (error) {
+    await dropScratchDatabase(adminUrl, scratch.name);
+    throw error;
+  }
   project.provide('databaseUrl', scratch.url);
   return () => dropScratchDatabase(adminUrl, scratch.name);
 }
