@@ -116,6 +116,38 @@ describe.runIf(inject('databaseKind') === 'pglite')('stopping npm start', () => 
   });
 });
 
+describe.runIf(inject('databaseKind') === 'pglite')('an embedded database that stops answering', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-hung-'));
+  let launched: Launched | undefined;
+  afterAll(() => {
+    if (launched) killAll(launched.marker);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('is replaced: /readyz says 503 meanwhile, then 200 with a new owner', async () => {
+    launched = await launch({ dataDir, env: { WEARHOUSE_DEMO: '0' } });
+    await waitForReady(launched);
+    const owner = ownerProcess(launched.marker)!;
+    process.kill(owner.pid, 'SIGSTOP'); // alive, holding its socket, answering nothing
+    const seen: number[] = [];
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      seen.push(await fetch(`${launched.baseUrl}/healthz`).then(() => fetch(`${launched!.baseUrl}/readyz`, { signal: AbortSignal.timeout(2_000) })).then((r) => r.status, () => 0));
+      const now = ownerProcess(launched.marker);
+      if (seen.includes(503) && seen.at(-1) === 200 && now && now.pid !== owner.pid) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(seen).toContain(503);
+    expect(seen.at(-1)).toBe(200);
+    expect(ownerProcess(launched.marker)?.pid).not.toBe(owner.pid);
+    expect(launched.output()).toContain('stopped answering');
+
+    launched.npm.kill('SIGTERM');
+    expect(await launched.exited).toEqual({ code: 0, signal: null });
+    expect(await waitUntilGone(launched.marker)).toEqual([]);
+  });
+});
+
 /** The operator's CLI against the running server's data folder; resolves with its stdout. */
 function cli(args: string[], dataDir: string): Promise<string> {
   const { DATABASE_URL, WEARHOUSE_SECRET_KEY, ...env } = process.env;
