@@ -25,7 +25,7 @@ function folderBytes(dir: string): number {
   return total;
 }
 
-describe(`the first npm start on ${kind}`, () => {
+describe(`the first npm start on ${kind}`, { timeout: 180_000 }, () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-start-'));
   const env: Record<string, string | undefined> = { ADMIN_EMAIL: 'owner@example.test' };
   let server: Launched;
@@ -158,7 +158,7 @@ describe(`the first npm start on ${kind}`, () => {
   });
 });
 
-describe.runIf(kind === 'pglite')('the first npm start on a terminal', () => {
+describe.runIf(kind === 'pglite')('the first npm start on a terminal', { timeout: 180_000 }, () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-start-tty-'));
   let server: Launched | undefined;
   afterAll(() => {

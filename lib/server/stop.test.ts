@@ -12,7 +12,10 @@ import { killAll, launch, ownerProcess, portIsFree, serverProcess, waitForReady,
 
 const root = path.resolve(import.meta.dirname, '../..');
 
-describe.runIf(inject('databaseKind') === 'pglite')('stopping npm start', () => {
+// Each case starts a server: minutes, not the default seconds, on a busy machine.
+const LAUNCH_TIMEOUT = 150_000;
+
+describe.runIf(inject('databaseKind') === 'pglite')('stopping npm start', { timeout: LAUNCH_TIMEOUT }, () => {
   // One data folder for every case: after the first start each one reopens it (fast, no demo).
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-stop-'));
   let current: Launched | undefined;
@@ -116,7 +119,7 @@ describe.runIf(inject('databaseKind') === 'pglite')('stopping npm start', () => 
   });
 });
 
-describe.runIf(inject('databaseKind') === 'pglite')('an embedded database that stops answering', () => {
+describe.runIf(inject('databaseKind') === 'pglite')('an embedded database that stops answering', { timeout: LAUNCH_TIMEOUT }, () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-hung-'));
   let launched: Launched | undefined;
   afterAll(() => {
