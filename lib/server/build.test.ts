@@ -4,14 +4,14 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildState, sourceFingerprint } from './build';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
 describe.runIf(inject('databaseKind') === 'pglite')('the portal build check', () => {
-  const checkout = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-build-'));
-  afterAll(() => fs.rmSync(checkout, { recursive: true, force: true }));
+  let checkout = '';
+  afterAll(() => void (checkout && fs.rmSync(checkout, { recursive: true, force: true })));
 
   const write = (file: string, content = 'x') => {
     fs.mkdirSync(path.dirname(path.join(checkout, file)), { recursive: true });
@@ -23,7 +23,10 @@ describe.runIf(inject('databaseKind') === 'pglite')('the portal build check', ()
     fs.utimesSync(path.join(checkout, file), later, later);
   };
   const files = ['app/page.tsx', 'components/ui/button.tsx', 'lib/readings/readings.ts', 'public/logo.svg', 'lib/cli/main.ts', 'lib/bench/api.ts', 'lib/testing/fixtures.ts', 'lib/readings/readings.test.ts', 'e2e/home.spec.ts', 'next.config.js'];
-  for (const file of files) write(file);
+  beforeAll(() => {
+    checkout = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-build-'));
+    for (const file of files) write(file);
+  });
 
   it.each(['app/page.tsx', 'components/ui/button.tsx', 'lib/readings/readings.ts', 'public/logo.svg', 'next.config.js'])('rebuilds when %s changes', (file) => {
     const before = sourceFingerprint(checkout, {});

@@ -55,7 +55,7 @@ describe(`the first npm start on ${kind}`, { timeout: 180_000 }, () => {
 
   afterAll(async () => {
     for (const { marker } of launched) killAll(marker);
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     if (postgresDb) await dropScratchDatabase(postgresDb.admin, postgresDb.name);
   });
 
@@ -159,11 +159,12 @@ describe(`the first npm start on ${kind}`, { timeout: 180_000 }, () => {
 });
 
 describe.runIf(kind === 'pglite')('the first npm start on a terminal', { timeout: 180_000 }, () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-start-tty-'));
+  let dataDir = '';
   let server: Launched | undefined;
+  beforeAll(() => void (dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-start-tty-'))));
   afterAll(() => {
     if (server) killAll(server.marker);
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('shows the secrets it generated once, but never an ADMIN_PASSWORD the operator chose', async () => {

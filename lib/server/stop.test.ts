@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { basicAuth } from '../testing/api';
 import { killAll, launch, ownerProcess, portIsFree, serverProcess, waitForReady, waitUntilGone, type Launched } from '../testing/npm-start';
 
@@ -17,14 +17,15 @@ const LAUNCH_TIMEOUT = 150_000;
 
 describe.runIf(inject('databaseKind') === 'pglite')('stopping npm start', { timeout: LAUNCH_TIMEOUT }, () => {
   // One data folder for every case: after the first start each one reopens it (fast, no demo).
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-stop-'));
+  let dataDir = '';
   let current: Launched | undefined;
+  beforeAll(() => void (dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-stop-'))));
 
   afterEach(() => {
     if (current) killAll(current.marker);
     current = undefined;
   });
-  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(() => void (dataDir && fs.rmSync(dataDir, { recursive: true, force: true })));
 
   async function started() {
     current = await launch({ dataDir, env: { WEARHOUSE_DEMO: '0' } });
@@ -120,11 +121,12 @@ describe.runIf(inject('databaseKind') === 'pglite')('stopping npm start', { time
 });
 
 describe.runIf(inject('databaseKind') === 'pglite')('an embedded database that stops answering', { timeout: LAUNCH_TIMEOUT }, () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-hung-'));
+  let dataDir = '';
   let launched: Launched | undefined;
+  beforeAll(() => void (dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-hung-'))));
   afterAll(() => {
     if (launched) killAll(launched.marker);
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('is replaced: /readyz says 503 meanwhile, then 200 with a new owner', async () => {
