@@ -38,7 +38,6 @@ describe.runIf(inject('databaseKind') === 'pglite')('stopping npm start', { time
     expect(await waitUntilGone(launched.marker)).toEqual([]);
     expect(launched.output()).toContain('stopped.');
     expect(await portIsFree(launched.port)).toBe(true);
-    expect(fs.existsSync(path.join(dataDir, 'pglite.lock'))).toBe(false);
   }
 
   it.each([
