@@ -4,11 +4,12 @@
 // replaced while /readyz says 503, instead of the server answering errors forever.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { basicAuth } from '../testing/api';
-import { killAll, launch, ownerProcess, portIsFree, serverProcess, waitForReady, waitUntilGone, type Launched } from '../testing/npm-start';
+import { killAll, launch, ownerProcess, portIsFree, serverProcess, waitForOutput, waitForReady, waitUntilGone, type Launched } from '../testing/npm-start';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -68,6 +69,36 @@ describe.runIf(inject('databaseKind') === 'pglite')('stopping npm start', { time
     const launched = await started();
     launched.npm.kill('SIGKILL');
     expect(await launched.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    await expectCleanStop(launched);
+  });
+
+  it('a request in flight when SIGTERM arrives is still answered; new connections are refused', async () => {
+    const launched = await started();
+    const app = JSON.parse(await cli(['apps:create', '--name', 'In flight', '--json'], dataDir)) as { clientId: string; appKey: string };
+    const body = JSON.stringify({ externalId: 'arrived-during-shutdown' });
+    // The request's body arrives in two parts, with the stop signal in between.
+    const request = http.request({
+      host: '127.0.0.1', port: launched.port, method: 'POST', path: `/v1/apps/${app.clientId}/users`,
+      headers: { authorization: basicAuth(app.appKey), 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      request.once('response', (res) => {
+        let text = '';
+        res.on('data', (chunk) => (text += chunk)).once('end', () => resolve({ status: res.statusCode!, text }));
+      });
+      request.once('error', reject);
+    });
+    request.write(body.slice(0, 10));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    launched.npm.kill('SIGTERM');
+    await waitForOutput(launched, 'finishing in-flight requests');
+    expect(await fetch(`${launched.baseUrl}/readyz`).then((r) => r.status, () => 'refused')).toBe('refused');
+    request.end(body.slice(10));
+
+    const answered = await response;
+    expect(answered.status).toBe(201);
+    expect(answered.text).toContain('arrived-during-shutdown');
+    expect(await launched.exited).toEqual({ code: 0, signal: null });
     await expectCleanStop(launched);
   });
 
