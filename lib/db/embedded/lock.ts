@@ -57,7 +57,10 @@ export function readLock(lockPath: string): LockInfo | null {
   }
 }
 
-/** Whether the abstract socket `name` is bound by some process (Linux: /proc/net/unix lists it). */
+/**
+ * Whether the abstract socket `name` is bound by some process (Linux: /proc/net/unix lists it,
+ * as `@name`; Node pads abstract names with NULs to the full sun_path, which read as `@` too).
+ */
 function isNameBound(name: string): boolean | null {
   let table: string;
   try {
@@ -65,7 +68,7 @@ function isNameBound(name: string): boolean | null {
   } catch {
     return null;
   }
-  return table.includes(` @${name}\n`);
+  return new RegExp(` @${name}@*$`, 'm').test(table);
 }
 
 /** Whether pid is a live process (the fallback where no abstract socket can be asked). */
