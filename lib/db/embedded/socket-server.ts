@@ -69,6 +69,7 @@ export class EngineSocketServer {
   private pumping = false;
   private nextId = 1;
   private stopping = false;
+  private lastActivity = Date.now();
 
   constructor(private readonly options: SocketServerOptions) {
     this.server = net.createServer((socket) => this.accept(socket));
@@ -99,6 +100,20 @@ export class EngineSocketServer {
       this.waiting.push({ run: () => work().then(resolve, reject) });
       void this.pump();
     });
+  }
+
+  /**
+   * Resolves once no client has used the engine for `quietMs` (or after `maxWaitMs` regardless), so
+   * that a long maintenance step lands in a lull rather than in front of a burst of requests.
+   */
+  async quiet(quietMs: number, maxWaitMs: number): Promise<void> {
+    const deadline = Date.now() + maxWaitMs;
+    for (;;) {
+      const busy = this.holder !== null || this.waiting.length > 0;
+      const idleFor = Date.now() - this.lastActivity;
+      if ((!busy && idleFor >= quietMs) || Date.now() >= deadline || this.stopping) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(5, quietMs - idleFor)));
+    }
   }
 
   async stop(): Promise<void> {
@@ -224,6 +239,7 @@ export class EngineSocketServer {
       return;
     }
     if (COPY_IN_MESSAGES.has(type)) return;
+    this.lastActivity = Date.now();
     let tail = Buffer.alloc(0);
     const started = Date.now();
     connection.inExchange = true;
