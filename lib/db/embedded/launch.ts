@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { assertSocketPathFits, embeddedUrl } from './data-folder';
 import { liveOwner, OWNER_LOCK_HELD } from './lock';
 
@@ -105,5 +106,23 @@ export async function openEmbedded(dataDir: string, options: OwnerOptions = {}):
     const owner = raced ? await waitUntilServing(dataDir, 60_000) : null;
     if (owner?.url) return { url: owner.url, pid: owner.pid };
     throw error;
+  }
+}
+
+/**
+ * Whether the database at `url` answers a trivial query within `timeoutMs`, on a connection of its
+ * own: for a launcher's watchdog, which must tell a stuck or dead owner from a busy pool.
+ */
+export async function answersWithin(url: string, timeoutMs: number): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    void client.end().catch(() => {});
   }
 }

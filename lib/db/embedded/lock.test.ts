@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, inject, it } from 'vitest';
 import { spawnOwner, type EmbeddedDatabase } from './launch';
 import { liveOwner, lockPathFor, OWNER_LOCK_HELD, readLock } from './lock';
 
@@ -63,7 +63,8 @@ afterAll(() => {
   for (const dir of folders) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describe('the embedded data folder lock', () => {
+// About processes and the OS, not the database kind: run once, with the embedded project.
+describe.runIf(inject('databaseKind') === 'pglite')('the embedded data folder lock', () => {
   it('refuses a second owner, naming the pid that holds the folder', async () => {
     const dataDir = tempDir();
     const first = await spawnOwner(dataDir);

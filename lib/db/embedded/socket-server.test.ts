@@ -6,7 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { socketPathFor } from './data-folder';
-import { spawnOwner, type EmbeddedDatabase } from './launch';
+import { answersWithin, spawnOwner, type EmbeddedDatabase } from './launch';
 
 // A client that holds the one shared engine (mid-exchange or mid-transaction) and then goes
 // silent, dies or fails must not keep every other client waiting: the owner cuts it off after the
@@ -97,6 +97,16 @@ describe.runIf(inject('databaseKind') === 'pglite')('one client cannot stall the
     expect(waited).toBeLessThan(HOLD_BUDGET_MS + SLACK_MS); // … but only for the budget
     await staller.until(() => staller.isClosed());
     expect((await pool.query('SELECT count(*)::int AS n FROM held')).rows[0].n).toBe(0);
+  });
+
+  it('lets a watchdog tell a held engine from a free one', async () => {
+    expect(await answersWithin(owner.url, 2_000)).toBe(true);
+    const staller = await rawClient(socketPathFor(dataDir));
+    staller.send(parse('SELECT 1'));
+    await staller.until((bytes) => bytes.length > 0);
+    expect(await answersWithin(owner.url, 200)).toBe(false); // held: no answer within 200 ms
+    await staller.until(() => staller.isClosed()); // cut off after the hold budget
+    expect(await answersWithin(owner.url, 2_000)).toBe(true);
   });
 
   it('frees the engine at once when a client is killed after Parse', async () => {
