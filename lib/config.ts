@@ -10,9 +10,16 @@ const flag = (fallback: boolean) =>
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Default: 127.0.0.1 for the embedded database (a laptop demo), 0.0.0.0 with DATABASE_URL. */
+  HOST: optionalString,
   DATABASE_URL: optionalString,
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** PostgreSQL: longest statement (ms). */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  /** PostgreSQL: longest idle time inside a transaction (ms); the embedded owner's hold budget. */
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).default(5_000),
+  /** Embedded: how often the owner checks whether tables need ANALYZE/VACUUM (ms). */
+  WEARHOUSE_MAINTENANCE_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
   WEARHOUSE_DATA_DIR: z.string().default('.data'),
   WEARHOUSE_SECRET_KEY: optionalString,
   WEARHOUSE_BASE_URL: z.url().optional().or(z.literal('').transform(() => undefined)),
@@ -27,7 +34,7 @@ const Env = z.object({
   WEARHOUSE_RATE_BURST: z.coerce.number().int().min(1).default(200),
 });
 
-export type Config = z.infer<typeof Env> & { dataDir: string };
+export type Config = Omit<z.infer<typeof Env>, 'HOST'> & { HOST: string; dataDir: string };
 
 let cached: Config | undefined;
 
@@ -38,7 +45,12 @@ export function config(): Config {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new Error(`Invalid configuration: ${problems}`);
   }
-  cached = { ...parsed.data, dataDir: path.resolve(parsed.data.WEARHOUSE_DATA_DIR) };
+  cached = {
+    ...parsed.data,
+    // Without DATABASE_URL this is a laptop install with demo credentials: not on every interface.
+    HOST: parsed.data.HOST ?? (parsed.data.DATABASE_URL ? '0.0.0.0' : '127.0.0.1'),
+    dataDir: path.resolve(parsed.data.WEARHOUSE_DATA_DIR),
+  };
   return cached;
 }
 

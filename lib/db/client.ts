@@ -1,10 +1,14 @@
 // The one place that creates database connections: a node-postgres pool, to PostgreSQL when
-// DATABASE_URL is set, else to the embedded owner named in the data folder's lock file.
+// DATABASE_URL is set, else to the embedded owner's Unix socket in the data folder.
 // Queries are never named prepared statements: the embedded engine has one shared session.
+// Every pool carries time budgets so that no statement or idle transaction holds others up:
+// PostgreSQL enforces them per session; the embedded owner (which ignores session settings and
+// cannot interrupt a running statement) cuts off a client that holds it idle for as long.
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { config } from '../config';
-import { embeddedUrl } from './embedded/launch';
+import { log, errorFields } from '../log';
+import { embeddedUrl } from './embedded/data-folder';
 import { liveOwner } from './embedded/lock';
 import * as schema from './schema';
 
@@ -24,14 +28,13 @@ export class DatabaseUnavailableError extends Error {
 export function connectionString(): string {
   const { DATABASE_URL, dataDir } = config();
   if (DATABASE_URL) return DATABASE_URL;
-  const owner = liveOwner(dataDir);
-  if (!owner?.port) {
+  if (!liveOwner(dataDir)) {
     throw new DatabaseUnavailableError(
       `No database: DATABASE_URL is not set and no embedded database is running for ${dataDir}. ` +
         'Start Wearhouse with `npm start`, or set DATABASE_URL.',
     );
   }
-  return embeddedUrl(owner.port);
+  return embeddedUrl(dataDir);
 }
 
 type Connection = { pool: pg.Pool; db: Database };
@@ -40,14 +43,19 @@ const holder = globalThis as typeof globalThis & { __wearhouseDb?: Connection };
 
 function connect(): Connection {
   if (holder.__wearhouseDb) return holder.__wearhouseDb;
+  const settings = config();
   const pool = new pg.Pool({
     connectionString: connectionString(),
-    max: config().DATABASE_POOL_SIZE,
+    max: settings.DATABASE_POOL_SIZE,
     idleTimeoutMillis: 30_000,
     application_name: 'wearhouse',
+    // Sent in the startup message, so they hold for this pool's sessions only (never a SET on a
+    // shared one). A statement that needs longer says so with SET LOCAL in its transaction.
+    statement_timeout: settings.DATABASE_STATEMENT_TIMEOUT_MS,
+    idle_in_transaction_session_timeout: settings.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
   });
   // An idle client that loses its server must not crash the process; the next query reconnects.
-  pool.on('error', (error) => console.error('wearhouse: database connection error:', error.message));
+  pool.on('error', (error) => log.warn({ err: errorFields(error) }, 'database connection error'));
   holder.__wearhouseDb = { pool, db: drizzle({ client: pool, schema }) };
   return holder.__wearhouseDb;
 }
