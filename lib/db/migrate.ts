@@ -20,6 +20,9 @@ export async function migrate(db: Database): Promise<number> {
   await db.execute(sql`CREATE TABLE IF NOT EXISTS drizzle.__drizzle_migrations (
     id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
   return db.transaction(async (tx) => {
+    // Rewriting a big table may take longer than the pool's per-statement budget, and a second
+    // instance waits on the lock for as long as the first one migrates: no budget in here.
+    await tx.execute(sql`SET LOCAL statement_timeout = 0`);
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
     const last = await tx.execute<{ created_at: string }>(
       sql`SELECT created_at FROM drizzle.__drizzle_migrations ORDER BY created_at DESC LIMIT 1`,
