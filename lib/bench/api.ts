@@ -47,9 +47,12 @@ const HELP = `Usage: npm run bench:api -- [options]
   --api-users N      users then created through the API (POST) into a new app, whose GET one
                      user is measured again without ANALYZE (default 10000; 2000 with --quick;
                      0 skips this part)
-  --duration S       seconds measured per scenario (default 10; 3 with --quick)
-  --warmup S         seconds of warm-up per scenario, not measured (default 3; 1 with --quick)
+  --duration S       seconds measured per scenario (default 5; 3 with --quick)
+  --warmup S         seconds of warm-up per scenario before its first round (default 2; 1 with --quick)
   --connections N    concurrent connections (default 16)
+  --rounds N         measure the GET one user scenarios N times, interleaved, and report medians
+                     (default 3; 1 with --quick): on a shared machine the load drifts, and
+                     scenarios measured next to each other share it
   --data-dir DIR     embedded only: seed into DIR and keep it; a later run with the same DIR
                      and --users reuses the seeded data and skips the seed
   --keep             keep the temporary data folder (or PostgreSQL database) and print where
@@ -76,6 +79,7 @@ type BenchOptions = {
   duration: number;
   warmup: number;
   connections: number;
+  rounds: number;
   dataDir?: string;
   keep: boolean;
   analyze: boolean;
@@ -93,6 +97,7 @@ const OPTIONS = {
   duration: { type: 'string' },
   warmup: { type: 'string' },
   connections: { type: 'string' },
+  rounds: { type: 'string' },
   'data-dir': { type: 'string' },
   keep: { type: 'boolean' },
   'no-analyze': { type: 'boolean' },
@@ -128,9 +133,10 @@ function parseOptions(argv: string[]): BenchOptions | null {
       return trimmed;
     })),
     cpuProf: values['cpu-prof'] === undefined ? undefined : path.resolve(values['cpu-prof']),
-    duration: whole('duration', values.duration, quick ? 3 : 10, 1),
-    warmup: whole('warmup', values.warmup, quick ? 1 : 3, 0),
+    duration: whole('duration', values.duration, quick ? 3 : 5, 1),
+    warmup: whole('warmup', values.warmup, quick ? 1 : 2, 0),
     connections: whole('connections', values.connections, 16, 1),
+    rounds: whole('rounds', values.rounds, quick ? 1 : 3, 1),
     dataDir: values['data-dir'],
     keep: values.keep ?? false,
     analyze: !values['no-analyze'],
@@ -201,7 +207,7 @@ const leaveToJanitor = (chore: Chore) => janitor?.send(chore);
 // ---- The database --------------------------------------------------------------------------
 
 type BenchData = { users: number; clientId: string; appKey: string; secretKey: string; seedSeconds: number; bigSeedSeconds: number };
-type BenchDatabase = { kind: 'pglite' | 'postgres'; url: string; describe: string; seeded?: BenchData; save?: (data: BenchData) => void };
+type BenchDatabase = { kind: 'pglite' | 'postgres'; url: string; describe: string; seeded?: BenchData; save?: (data: BenchData) => void; ownerPid?: number };
 
 async function openDatabase(options: BenchOptions): Promise<BenchDatabase> {
   if (options.postgres || process.env.DATABASE_URL) {
@@ -255,6 +261,7 @@ async function openDatabase(options: BenchOptions): Promise<BenchDatabase> {
   return {
     kind: 'pglite',
     url: owner.url,
+    ownerPid: owner.pid,
     describe: `embedded PGlite (owner process, ${seeded ? 'reused' : 'fresh'} data folder)`,
     seeded,
     // The App Key and encryption key of a throwaway bench installation, so that a rerun can reuse it.
@@ -312,7 +319,7 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-type Server = { baseUrl: string; stop(): Promise<void> };
+type Server = { baseUrl: string; pid: number; stop(): Promise<void> };
 
 async function startServer(script: string, label: string, env: NodeJS.ProcessEnv): Promise<Server> {
   if (cleaning) throw new Interrupted();
@@ -343,6 +350,7 @@ async function startServer(script: string, label: string, env: NodeJS.ProcessEnv
   });
   return {
     baseUrl: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     stop: () => stopChild(child),
   };
 }
@@ -355,11 +363,39 @@ type Load = {
   requestsPerConnection: () => autocannon.Request[];
 };
 
-type Figures = { requestsPerSecond: number; responses: number; p50: number; p99: number; failed: number; load1m: number };
+type Figures = {
+  requestsPerSecond: number;
+  responses: number;
+  p50: number;
+  p99: number;
+  failed: number;
+  load1m: number;
+  /** CPU time per answered request, in ms, of the server under test and of the embedded owner. */
+  serverCpu: number;
+  ownerCpu: number;
+};
 
-function runAutocannon(baseUrl: string, work: Load, seconds: number, connections: number): Promise<Figures> {
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ, 100 on every Linux architecture Node runs on
+
+/**
+ * CPU time (user + system, ms) a process has used so far, from /proc; NaN where there is none.
+ * On a shared machine req/s swing with the neighbours' load; CPU per request hardly does.
+ */
+function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+
+function runAutocannon(baseUrl: string, work: Load, seconds: number, connections: number, pids: { server?: number; owner?: number } = {}): Promise<Figures> {
   const latencies: number[] = [];
   const load1m = os.loadavg()[0]!;
+  const cpuBefore = { server: cpuMs(pids.server), owner: cpuMs(pids.owner) };
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -378,7 +414,17 @@ function runAutocannon(baseUrl: string, work: Load, seconds: number, connections
         latencies.sort((a, b) => a - b);
         const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.max(0, Math.ceil(q * latencies.length) - 1))] ?? NaN;
         const elapsed = (result.finish.getTime() - result.start.getTime()) / 1000;
-        resolve({ requestsPerSecond: latencies.length / elapsed, responses: latencies.length, p50: at(0.5), p99: at(0.99), failed: result.non2xx + result.errors, load1m });
+        const perRequest = (pid: number | undefined, before: number) => (cpuMs(pid) - before) / Math.max(1, result.requests.total ?? latencies.length);
+        resolve({
+          requestsPerSecond: latencies.length / elapsed,
+          responses: latencies.length,
+          p50: at(0.5),
+          p99: at(0.99),
+          failed: result.non2xx + result.errors,
+          load1m,
+          serverCpu: perRequest(pids.server, cpuBefore.server),
+          ownerCpu: perRequest(pids.owner, cpuBefore.owner),
+        });
       },
     );
     running = instance;
@@ -572,8 +618,9 @@ async function createUsersThroughApi(baseUrl: string, app: { clientId: string; a
 const rate = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en') : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 const times = (n: number) => `${n.toFixed(2)}x`;
+const cpu = (n: number) => (Number.isFinite(n) ? n.toFixed(3) : '—');
 
-type Result = { scenario: Scenario; figures: Figures };
+type Result = { scenario: Scenario; round: number; figures: Figures };
 type ApiCreated = { users: number; seconds: number; perSecond: number };
 
 const PHASE_TITLES: Record<PhaseKey, string> = {
@@ -581,8 +628,29 @@ const PHASE_TITLES: Record<PhaseKey, string> = {
   api: 'users created through the API',
 };
 
+const median = (values: number[]) => {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** One scenario's rounds: the median of each figure, the sums of the counts. */
+function combined(rounds: Figures[]): Figures {
+  return {
+    requestsPerSecond: median(rounds.map((f) => f.requestsPerSecond)),
+    p50: median(rounds.map((f) => f.p50)),
+    p99: median(rounds.map((f) => f.p99)),
+    responses: rounds.reduce((sum, f) => sum + f.responses, 0),
+    failed: rounds.reduce((sum, f) => sum + f.failed, 0),
+    load1m: median(rounds.map((f) => f.load1m)),
+    serverCpu: median(rounds.map((f) => f.serverCpu)),
+    ownerCpu: median(rounds.map((f) => f.ownerCpu)),
+  };
+}
+
 function report(db: BenchDatabase, options: BenchOptions, data: BenchData, seeded: boolean, results: Result[], created: ApiCreated | undefined, startLoad: string) {
-  const of = (phase: PhaseKey, key: ScenarioKey) => results.find((r) => r.scenario.phase === phase && r.scenario.key === key)?.figures;
+  const rounds = (phase: PhaseKey, key: ScenarioKey) => results.filter((r) => r.scenario.phase === phase && r.scenario.key === key).map((r) => r.figures);
+  const scenarios = [...new Map(results.map((r) => [`${r.scenario.phase}/${r.scenario.key}`, r.scenario])).values()];
   const lines = [
     `## Application API benchmark — ${db.describe}`,
     '',
@@ -596,65 +664,77 @@ function report(db: BenchDatabase, options: BenchOptions, data: BenchData, seede
       ? `Then ${created.users.toLocaleString('en')} users created through the API (POST, ${options.connections} at a time) into a new app in ${created.seconds.toFixed(1)} s (${rate(created.perSecond)} users/s); no ANALYZE since.`
       : 'No users created through the API (--api-users 0).',
     `Rate limit "on": the in-process limiter at ${Number(BENCH_RATE_LIMIT).toLocaleString('en')} req/s per key, so that it never refuses and only its cost shows.`,
+    options.rounds > 1
+      ? `GET one user scenarios: ${options.rounds} interleaved rounds; figures are medians over the rounds, comparisons the median of each round's ratio (range in brackets).`
+      : 'One round per scenario.',
     `Load average (1/5/15 min) at start: ${startLoad}; at end: ${load()}. The machine may be shared: compare ratios, not absolute figures.`,
     '',
-    '| Data | Scenario | req/s | p50 ms | p99 ms | responses | non-2xx/errors | load 1m |',
-    '|---|---|---:|---:|---:|---:|---:|---:|',
-    ...results.map(({ scenario, figures: f }) =>
-      `| ${PHASE_TITLES[scenario.phase]} | ${scenario.name} | ${rate(f.requestsPerSecond)} | ${ms(f.p50)} | ${ms(f.p99)} | ${f.responses.toLocaleString('en')} | ${f.failed} | ${f.load1m.toFixed(2)} |`),
+    '| Data | Scenario | req/s | p50 ms | p99 ms | server CPU ms/req | owner CPU ms/req | responses | non-2xx/errors | load 1m |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...scenarios.map((scenario) => {
+      const f = combined(rounds(scenario.phase, scenario.key));
+      return `| ${PHASE_TITLES[scenario.phase]} | ${scenario.name} | ${rate(f.requestsPerSecond)} | ${ms(f.p50)} | ${ms(f.p99)} | ${cpu(f.serverCpu)} | ${cpu(f.ownerCpu)} | ${f.responses.toLocaleString('en')} | ${f.failed} | ${f.load1m.toFixed(2)} |`;
+    }),
     '',
     '| Data | Comparison | req/s | p50 | p99 | goal | met |',
     '|---|---|---:|---:|---:|---|---|',
   ];
+  const compare = (phase: PhaseKey, label: string, measured: ScenarioKey, base: ScenarioKey, kind?: 'at least' | 'within', bound?: number) => {
+    const [mine, theirs] = [rounds(phase, measured), rounds(phase, base)];
+    if (mine.length === 0 || theirs.length === 0) return;
+    lines.push(comparison(PHASE_TITLES[phase], label, mine, theirs, kind, bound));
+  };
   for (const phase of ['seeded', 'api'] as const) {
-    const title = PHASE_TITLES[phase];
-    const [row, service, one, limited] = (['rowCeiling', 'serviceCeiling', 'one', 'oneLimited'] as const).map((key) => of(phase, key));
-    if (one && row) lines.push(comparison(title, 'GET one user ÷ bare one-row ceiling', one, row, 'at least', 0.8));
-    if (one && service) lines.push(comparison(title, 'GET one user ÷ getUser service ceiling', one, service, 'at least', 0.8));
-    if (limited && one) lines.push(comparison(title, 'rate limit on ÷ off (GET one user)', limited, one, 'at least', 0.95));
+    compare(phase, 'GET one user ÷ bare one-row ceiling', 'one', 'rowCeiling', 'at least', 0.8);
+    compare(phase, 'GET one user ÷ getUser service ceiling', 'one', 'serviceCeiling');
+    compare(phase, 'rate limit on ÷ off (GET one user)', 'oneLimited', 'one', 'at least', 0.95);
   }
-  const [first, ngrokFirst, before, offset] = (['page1', 'ngrokPage1', 'beforeId', 'offset'] as const).map((key) => of('seeded', key));
-  if (before && ngrokFirst) lines.push(comparison(PHASE_TITLES.seeded, 'before_id at 90% depth ÷ ngrok page 1 (same dialect)', before, ngrokFirst, 'within', 1.5));
-  if (before && first) lines.push(comparison(PHASE_TITLES.seeded, 'before_id at 90% depth ÷ Human page 1 (includes the dialects\' difference)', before, first, 'within', 1.5));
-  if (offset && first) lines.push(comparison(PHASE_TITLES.seeded, 'offset at 90% depth ÷ Human page 1 (shows what keyset paging avoids)', offset, first));
+  compare('seeded', 'before_id at 90% depth ÷ ngrok page 1 (same dialect)', 'beforeId', 'ngrokPage1', 'within', 1.5);
+  compare('seeded', 'before_id at 90% depth ÷ Human page 1 (includes the dialects\' difference)', 'beforeId', 'page1', 'within', 1.5);
+  compare('seeded', 'offset at 90% depth ÷ Human page 1 (shows what keyset paging avoids)', 'offset', 'page1');
   lines.push(
     '',
     'Each comparison divides the first scenario\'s figures by the second\'s: req/s as a share (100% = as fast), latencies as factors (1.00x = as fast).',
-    '"At least 80%" compares req/s only; "within 1.5x" means at least 67% of the req/s and at most 1.5x the p50.',
+    '"≥ 80% of the req/s" compares req/s only; "within 1.5x" means at least 67% of the req/s and at most 1.5x the p50.',
+    'CPU ms/req: CPU time (user + system) the process used during the measured seconds, per request sent; it moves far less with the',
+    'neighbours\' load than req/s do. On PostgreSQL the engine\'s CPU is in its backends and not counted.',
   );
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-function comparison(data: string, label: string, measured: Figures, base: Figures, kind?: 'at least' | 'within', bound?: number) {
-  const share = measured.requestsPerSecond / base.requestsPerSecond;
-  const p50 = measured.p50 / base.p50;
+/** Round by round (the n-th round of one with the n-th of the other), then the median. */
+function comparison(data: string, label: string, measured: Figures[], base: Figures[], kind?: 'at least' | 'within', bound?: number) {
+  const pairs = measured.slice(0, base.length).map((m, i) => ({ share: m.requestsPerSecond / base[i]!.requestsPerSecond, p50: m.p50 / base[i]!.p50, p99: m.p99 / base[i]!.p99 }));
+  const share = median(pairs.map((p) => p.share));
+  const p50 = median(pairs.map((p) => p.p50));
+  const percent = (n: number) => `${(100 * n).toFixed(n < 0.01 ? 2 : 0)}%`;
+  const range = pairs.length > 1 ? ` (${percent(Math.min(...pairs.map((p) => p.share)))}–${percent(Math.max(...pairs.map((p) => p.share)))})` : '';
   const goal = kind === 'at least' ? `≥ ${(100 * bound!).toFixed(0)}% of the req/s` : kind === 'within' ? `within ${bound}x` : '—';
   const met = kind === 'at least' ? share >= bound! : kind === 'within' ? share >= 1 / bound! && p50 <= bound! : undefined;
-  return `| ${data} | ${label} | ${(100 * share).toFixed(share < 0.01 ? 2 : 0)}% | ${times(p50)} | ${times(measured.p99 / base.p99)} | ${goal} | ${met === undefined ? '—' : met ? 'yes' : 'no'} |`;
+  return `| ${data} | ${label} | ${percent(share)}${range} | ${times(p50)} | ${times(median(pairs.map((p) => p.p99)))} | ${goal} | ${met === undefined ? '—' : met ? 'yes' : 'no'} |`;
 }
 
 // ---- Main ------------------------------------------------------------------------------------
 
 /** Check, warm up, measure and settle one scenario on a running server. */
-async function measure(server: Server, scenario: Scenario, options: BenchOptions): Promise<Figures> {
+async function measure(server: Server, scenario: Scenario, options: BenchOptions, warmUp: boolean, ownerPid?: number): Promise<Figures> {
   await scenario.check(server.baseUrl);
-  if (options.warmup > 0) {
+  if (warmUp && options.warmup > 0) {
     log(`${scenario.name}: warming up ${options.warmup} s`);
     await runAutocannon(server.baseUrl, scenario.load, options.warmup, options.connections);
     await settle(server.baseUrl, scenario.load);
   }
   log(`${scenario.name}: measuring ${options.duration} s (load ${load()})`);
-  const figures = await runAutocannon(server.baseUrl, scenario.load, options.duration, options.connections);
+  const figures = await runAutocannon(server.baseUrl, scenario.load, options.duration, options.connections, { server: server.pid, owner: ownerPid });
   // Also after the last: stopping a server whose queries are still queued in the engine can
   // leave the embedded owner unable to stop (see openDatabase).
   await settle(server.baseUrl, scenario.load);
-  log(`${scenario.name}: ${rate(figures.requestsPerSecond)} req/s, p50 ${ms(figures.p50)} ms, p99 ${ms(figures.p99)} ms${figures.failed ? `, ${figures.failed} failed` : ''}`);
+  log(`${scenario.name}: ${rate(figures.requestsPerSecond)} req/s, p50 ${ms(figures.p50)} ms, p99 ${ms(figures.p99)} ms, CPU/request ${cpu(figures.serverCpu)} ms server, ${cpu(figures.ownerCpu)} ms owner${figures.failed ? `, ${figures.failed} failed` : ''}`);
   return figures;
 }
 
 async function withServer<T>(kind: ServerKind, env: NodeJS.ProcessEnv, use: (server: Server) => Promise<T>): Promise<T> {
-  const { script, label, rateLimited } = SERVER_SCRIPTS[kind];
-  const server = await startServer(script, label, rateLimited ? { ...env, WEARHOUSE_RATE_LIMIT: BENCH_RATE_LIMIT } : env);
+  const server = await startServerOfKind(kind, env);
   try {
     return await use(server);
   } finally {
@@ -662,16 +742,33 @@ async function withServer<T>(kind: ServerKind, env: NodeJS.ProcessEnv, use: (ser
   }
 }
 
-const SERVER_ORDER: ServerKind[] = ['rowCeiling', 'serviceCeiling', 'api', 'apiLimited'];
+function startServerOfKind(kind: ServerKind, env: NodeJS.ProcessEnv): Promise<Server> {
+  const { script, label, rateLimited } = SERVER_SCRIPTS[kind];
+  return startServer(script, label, rateLimited ? { ...env, WEARHOUSE_RATE_LIMIT: BENCH_RATE_LIMIT } : env);
+}
 
-/** Run the scenarios server by server, each server started once for its scenarios. */
-async function runScenarios(plan: Scenario[], env: NodeJS.ProcessEnv, options: BenchOptions, results: Result[]) {
-  for (const kind of SERVER_ORDER) {
-    const mine = plan.filter((s) => s.server === kind);
-    if (mine.length === 0) continue;
-    await withServer(kind, env, async (server) => {
-      for (const scenario of mine) results.push({ scenario, figures: await measure(server, scenario, options) });
-    });
+const SERVER_ORDER: ServerKind[] = ['rowCeiling', 'serviceCeiling', 'api', 'apiLimited'];
+/** The scenarios compared with each other, measured in every round. */
+const REPEATED = new Set<ScenarioKey>(['rowCeiling', 'serviceCeiling', 'one', 'oneLimited']);
+
+/**
+ * Run a phase's scenarios with every server it needs up at once (idle while another is measured),
+ * `rounds` times over for the repeated ones, so that scenarios compared with each other are
+ * measured minutes, not a whole run, apart.
+ */
+async function runScenarios(plan: Scenario[], env: NodeJS.ProcessEnv, options: BenchOptions, results: Result[], ownerPid?: number) {
+  const servers = new Map<ServerKind, Server>();
+  try {
+    for (const kind of SERVER_ORDER) if (plan.some((s) => s.server === kind)) servers.set(kind, await startServerOfKind(kind, env));
+    for (let round = 1; round <= options.rounds; round++) {
+      if (options.rounds > 1) log(`round ${round} of ${options.rounds}`);
+      for (const scenario of plan) {
+        if (round > 1 && !REPEATED.has(scenario.key)) continue;
+        results.push({ scenario, round, figures: await measure(servers.get(scenario.server)!, scenario, options, round === 1, ownerPid) });
+      }
+    }
+  } finally {
+    await Promise.all([...servers.values()].map((server) => server.stop()));
   }
 }
 
@@ -729,7 +826,7 @@ async function main(argv: string[]): Promise<void> {
   });
   const results: Result[] = [];
   const seededPlan = [...oneUserScenarios('seeded', data, sample), ...listScenarios(data, depth, depthHumanId, expectedAtDepth!.humanId)].filter(selected);
-  await runScenarios(seededPlan, env(data.appKey), options, results);
+  await runScenarios(seededPlan, env(data.appKey), options, results, db.ownerPid);
 
   let created: ApiCreated | undefined;
   if (apiApp) {
@@ -741,7 +838,7 @@ async function main(argv: string[]): Promise<void> {
     created = { users: made.humanIds.length, seconds: made.seconds, perSecond: made.perSecond };
     log(`created them in ${made.seconds.toFixed(1)} s (${rate(made.perSecond)} users/s)`);
     const apiPlan = oneUserScenarios('api', app, shuffled(made.humanIds, SAMPLE_SIZE)).filter(selected);
-    await runScenarios(apiPlan, env(app.appKey), options, results);
+    await runScenarios(apiPlan, env(app.appKey), options, results, db.ownerPid);
   }
   report(db, options, data, !db.seeded, results, created, startLoad);
 }
