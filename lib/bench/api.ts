@@ -676,8 +676,8 @@ function report(db: BenchDatabase, options: BenchOptions, data: BenchData, seede
       return `| ${PHASE_TITLES[scenario.phase]} | ${scenario.name} | ${rate(f.requestsPerSecond)} | ${ms(f.p50)} | ${ms(f.p99)} | ${cpu(f.serverCpu)} | ${cpu(f.ownerCpu)} | ${f.responses.toLocaleString('en')} | ${f.failed} | ${f.load1m.toFixed(2)} |`;
     }),
     '',
-    '| Data | Comparison | req/s | p50 | p99 | goal | met |',
-    '|---|---|---:|---:|---:|---|---|',
+    '| Data | Comparison | req/s | p50 | p99 | server CPU/req | goal | met |',
+    '|---|---|---:|---:|---:|---:|---|---|',
   ];
   const compare = (phase: PhaseKey, label: string, measured: ScenarioKey, base: ScenarioKey, kind?: 'at least' | 'within', bound?: number) => {
     const [mine, theirs] = [rounds(phase, measured), rounds(phase, base)];
@@ -694,7 +694,7 @@ function report(db: BenchDatabase, options: BenchOptions, data: BenchData, seede
   compare('seeded', 'offset at 90% depth ÷ Human page 1 (shows what keyset paging avoids)', 'offset', 'page1');
   lines.push(
     '',
-    'Each comparison divides the first scenario\'s figures by the second\'s: req/s as a share (100% = as fast), latencies as factors (1.00x = as fast).',
+    'Each comparison divides the first scenario\'s figures by the second\'s: req/s as a share (100% = as fast), latencies and CPU per request as factors (1.00x = as fast).',
     '"≥ 80% of the req/s" compares req/s only; "within 1.5x" means at least 67% of the req/s and at most 1.5x the p50.',
     'CPU ms/req: CPU time (user + system) the process used during the measured seconds, per request sent; it moves far less with the',
     'neighbours\' load than req/s do. On PostgreSQL the engine\'s CPU is in its backends and not counted.',
@@ -704,14 +704,20 @@ function report(db: BenchDatabase, options: BenchOptions, data: BenchData, seede
 
 /** Round by round (the n-th round of one with the n-th of the other), then the median. */
 function comparison(data: string, label: string, measured: Figures[], base: Figures[], kind?: 'at least' | 'within', bound?: number) {
-  const pairs = measured.slice(0, base.length).map((m, i) => ({ share: m.requestsPerSecond / base[i]!.requestsPerSecond, p50: m.p50 / base[i]!.p50, p99: m.p99 / base[i]!.p99 }));
+  const pairs = measured.slice(0, base.length).map((m, i) => ({
+    share: m.requestsPerSecond / base[i]!.requestsPerSecond,
+    p50: m.p50 / base[i]!.p50,
+    p99: m.p99 / base[i]!.p99,
+    cpu: m.serverCpu / base[i]!.serverCpu,
+  }));
   const share = median(pairs.map((p) => p.share));
   const p50 = median(pairs.map((p) => p.p50));
   const percent = (n: number) => `${(100 * n).toFixed(n < 0.01 ? 2 : 0)}%`;
   const range = pairs.length > 1 ? ` (${percent(Math.min(...pairs.map((p) => p.share)))}–${percent(Math.max(...pairs.map((p) => p.share)))})` : '';
   const goal = kind === 'at least' ? `≥ ${(100 * bound!).toFixed(0)}% of the req/s` : kind === 'within' ? `within ${bound}x` : '—';
   const met = kind === 'at least' ? share >= bound! : kind === 'within' ? share >= 1 / bound! && p50 <= bound! : undefined;
-  return `| ${data} | ${label} | ${percent(share)}${range} | ${times(p50)} | ${times(median(pairs.map((p) => p.p99)))} | ${goal} | ${met === undefined ? '—' : met ? 'yes' : 'no'} |`;
+  const cpuRatio = median(pairs.map((p) => p.cpu));
+  return `| ${data} | ${label} | ${percent(share)}${range} | ${times(p50)} | ${times(median(pairs.map((p) => p.p99)))} | ${Number.isFinite(cpuRatio) ? times(cpuRatio) : '—'} | ${goal} | ${met === undefined ? '—' : met ? 'yes' : 'no'} |`;
 }
 
 // ---- Main ------------------------------------------------------------------------------------
