@@ -45,7 +45,7 @@ const HELP = `Usage: npm run bench:api -- [options]
                      (default ${DEFAULT_POSTGRES}), dropped afterwards
   --users N          users in the big app (default 1000000; 100000 with --quick)
   --api-users N      users then created through the API (POST) into a new app, whose GET one
-                     user is measured again without ANALYZE (default 10000; 2000 with --quick;
+                     user is measured again without ANALYZE (default 5000; 2000 with --quick;
                      0 skips this part)
   --duration S       seconds measured per scenario (default 5; 3 with --quick)
   --warmup S         seconds of warm-up per scenario before its first round (default 2; 1 with --quick)
@@ -126,7 +126,7 @@ function parseOptions(argv: string[]): BenchOptions | null {
   const options: BenchOptions = {
     postgres: values.postgres ?? false,
     users: whole('users', values.users, quick ? 100_000 : 1_000_000, 1_000),
-    apiUsers: whole('api-users', values['api-users'], quick ? 2_000 : 10_000, 0),
+    apiUsers: whole('api-users', values['api-users'], quick ? 2_000 : 5_000, 0),
     only: values.only === undefined ? undefined : new Set(values.only.split(',').map((key) => {
       const trimmed = key.trim() as ScenarioKey;
       if (!ALL_SCENARIOS.includes(trimmed)) throw new UsageError(`--only takes scenario keys among ${ALL_SCENARIOS.join(', ')}; ${key} is none.`);
