@@ -7,6 +7,7 @@ import path from 'node:path';
 import { config } from '../config';
 
 const FORMAT = 'v1';
+const TAG_BYTES = 16;
 
 export class SecretKeyError extends Error {
   constructor(message: string) {
@@ -61,7 +62,7 @@ export function assertSecretKey(): void {
 
 export function encrypt(plaintext: string): string {
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', secretKey(), iv);
+  const cipher = createCipheriv('aes-256-gcm', secretKey(), iv, { authTagLength: TAG_BYTES });
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return [FORMAT, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join(':');
 }
@@ -69,7 +70,9 @@ export function encrypt(plaintext: string): string {
 export function decrypt(sealed: string): string {
   const [format, iv, tag, body] = sealed.split(':');
   if (format !== FORMAT || !iv || !tag || body === undefined) throw new SecretKeyError('Unrecognised ciphertext.');
-  const decipher = createDecipheriv('aes-256-gcm', secretKey(), Buffer.from(iv, 'base64url'));
+  // The full 16-byte tag only: without authTagLength, GCM accepts a tag cut down to its first 4
+  // bytes, which a forger can find by trying 2^32 candidates.
+  const decipher = createDecipheriv('aes-256-gcm', secretKey(), Buffer.from(iv, 'base64url'), { authTagLength: TAG_BYTES });
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
   return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
 }

@@ -15,12 +15,24 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
+/** Parameters a stored hash may name: what hashPassword writes, within scrypt's memory bound. */
+const STORED_HASH = /^scrypt\$(\d{1,7})\$(\d{1,2})\$(\d{1,2})\$([A-Za-z0-9_-]{16,})\$([A-Za-z0-9_-]{43})$/;
+const MAX_MEMORY = 64 * 1024 * 1024;
+
+/**
+ * Whether `password` matches a hash from hashPassword. A stored value that is not such a hash
+ * (corrupted, truncated, another scheme, parameters past the memory bound) matches nothing rather
+ * than throwing: an empty key would otherwise compare equal to an empty derivation, and bad
+ * parameters make scrypt throw, turning a sign-in into a server error.
+ */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, N, r, p, salt, key] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !key) return false;
-  const expected = Buffer.from(key, 'base64url');
-  const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, {
-    N: Number(N), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024,
-  });
+  const match = STORED_HASH.exec(stored);
+  if (!match) return false;
+  const [N, r, p] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const isPowerOfTwo = N > 1 && (N & (N - 1)) === 0;
+  if (!isPowerOfTwo || r < 1 || p < 1 || 128 * N * r * p > MAX_MEMORY / 2) return false;
+  const expected = Buffer.from(match[5]!, 'base64url');
+  if (expected.length !== KEY_LENGTH) return false;
+  const actual = await scrypt(password, Buffer.from(match[4]!, 'base64url'), KEY_LENGTH, { N, r, p, maxmem: MAX_MEMORY });
   return timingSafeEqual(actual, expected);
 }

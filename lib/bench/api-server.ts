@@ -1,6 +1,6 @@
 // The server under test, in its own process: the real Application API (createApi + createAppServer)
 // as `npm start` builds it, minus Next.js. Configured from the environment like production; the
-// bench sets WEARHOUSE_RATE_LIMIT=0 so that the limiter does not cap the figures.
+// bench sets WEARHOUSE_RATE_LIMIT to 0 (off), or so high that the limiter costs but never refuses.
 import { createApi } from '../api/app';
 import { flushKeyUsage } from '../apps/keys';
 import { assertSecretKey } from '../auth/encryption';

@@ -1,6 +1,7 @@
-// The ceiling, in its own process: a bare node:http server making the same service call as the
-// API's GET one user — getUser with an AppCaller built once — on the same database, without Hono,
-// key authentication, rate limiting or zod. It answers the Human dialect's path and body.
+// The service ceiling, in its own process: a bare node:http server making the same service call as
+// the API's GET one user — getUser with an AppCaller built once — on the same database, without
+// Hono, key authentication, rate limiting or zod. It answers the Human dialect's path and body.
+// Between it and the bare one-row ceiling (row-ceiling-server.ts) lies what the service costs.
 import http from 'node:http';
 import { authenticateAppKey } from '../apps/keys';
 import { closeDb } from '../db/client';

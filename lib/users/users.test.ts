@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, inject, it } from 'vitest';
+import { authenticateAppKey } from '../apps/keys';
 import { operator } from '../auth/caller';
 import { getDb } from '../db/client';
 import { connectSessions } from '../db/schema';
@@ -74,6 +75,21 @@ describe(`users on ${inject('databaseKind')}`, () => {
     await expect(getUser(mine.owner, mine.clientId, user!.humanId)).rejects.toMatchObject({ kind: 'not_found' });
     await expect(deleteUser(mine.owner, theirs.clientId, user!.humanId)).rejects.toMatchObject({ kind: 'not_found' });
     expect((await getUser(theirs.owner, theirs.clientId, user!.humanId)).humanId).toBe(user!.humanId);
+  });
+
+  it('answers many concurrent lookups, from every pooled connection, each with its own user', async () => {
+    // On the embedded engine every connection shares one session: a named prepared statement
+    // would exist already for the second connection that prepares it.
+    const app = await createTestApp();
+    const created = await createTestUsers(app, 5);
+    const asApp = (await authenticateAppKey(app.appKey))!;
+    const wanted = Array.from({ length: 200 }, (_, i) => created[i % created.length]!);
+
+    const found = await Promise.all(wanted.map((user) => getUser(asApp, app.clientId, user.humanId)));
+
+    expect(found.map((user) => [user.humanId, user.externalId, user.clientId])).toEqual(
+      wanted.map((user) => [user.humanId, user.externalId, app.clientId]),
+    );
   });
 
   it('shows the tokens again to the app owner, decrypted', async () => {

@@ -7,8 +7,8 @@ import { recordAudit } from '../audit/audit';
 import type { Caller } from '../auth/caller';
 import { decrypt, encrypt } from '../auth/encryption';
 import { issueSecret } from '../auth/secrets';
-import { getDb } from '../db/client';
-import { apps, users } from '../db/schema';
+import { getDb, type Database } from '../db/client';
+import { users } from '../db/schema';
 import { forbidden, invalidInput, notFound } from '../errors';
 import { HUMAN_ID_PATTERN, newHumanId } from './human-id';
 
@@ -54,7 +54,6 @@ export type NewUser = z.infer<typeof NewUserInput>;
 const userColumns = {
   humanId: users.humanId,
   externalId: users.externalId,
-  clientId: apps.clientId,
   email: users.email,
   name: users.name,
   username: users.username,
@@ -66,15 +65,38 @@ const userColumns = {
   lastActiveAt: users.lastActiveAt,
   lastLoginAt: users.lastLoginAt,
 };
-/** Users joined to their app, for the DTO's clientId. */
-const selectUsers = () => getDb().select(userColumns).from(users).innerJoin(apps, eq(apps.id, users.appId));
+/**
+ * Users of one app, without a join to apps: every caller names the app by the clientId that
+ * appIdFor has just checked (an App Key's own), so the DTO's clientId is that argument.
+ */
+const selectUsers = (db: Database = getDb()) => db.select(userColumns).from(users);
 type UserRow = Awaited<ReturnType<typeof selectUsers>>[number];
 
-function toUser({ identityProviderName, identityProviderUrl, ...row }: UserRow): User {
+function toUser(clientId: string, { identityProviderName, identityProviderUrl, ...row }: UserRow): User {
   return {
     ...row,
+    clientId,
     identityProvider: identityProviderName ? { name: identityProviderName, url: identityProviderUrl } : null,
   };
+}
+
+// GET one user is the API's hottest path, and should cost the engine no more than a bare one-row
+// lookup. So its statement
+// - is built once per pool, not on every call (drizzle builds the SQL text anew each time);
+// - stays unnamed: the embedded engine has one shared session, where named statements collide;
+// - looks the user up by the globally unique humanId alone and checks the app here: with stale
+//   statistics (the embedded engine never runs ANALYZE by itself) the planner has been seen to
+//   pick an (app_id, …) index and read thousands of entries when both columns were in the WHERE.
+const UNNAMED = undefined as unknown as string;
+const buildUserByHumanId = (db: Database) =>
+  db.select({ ...userColumns, appId: users.appId }).from(users).where(eq(users.humanId, sql.placeholder('humanId'))).prepare(UNNAMED);
+const userByHumanId = new WeakMap<Database, ReturnType<typeof buildUserByHumanId>>();
+
+function userByHumanIdQuery() {
+  const db = getDb();
+  let query = userByHumanId.get(db);
+  if (!query) userByHumanId.set(db, (query = buildUserByHumanId(db)));
+  return query;
 }
 
 function requireHumanId(humanId: string) {
@@ -95,15 +117,16 @@ export async function listUsers(caller: Caller, clientId: string, query: ListUse
     .orderBy(desc(users.humanId))
     .limit(query.limit + 1)
     .offset(query.offset ?? 0);
-  return { users: rows.slice(0, query.limit).map(toUser), hasMore: rows.length > query.limit };
+  return { users: rows.slice(0, query.limit).map((row) => toUser(clientId, row)), hasMore: rows.length > query.limit };
 }
 
 export async function getUser(caller: Caller, clientId: string, humanId: string): Promise<User> {
   requireHumanId(humanId);
   const appId = await appIdFor(caller, clientId);
-  const [row] = await selectUsers().where(and(eq(users.appId, appId), eq(users.humanId, humanId)));
-  if (!row) throw notFound(`No user ${humanId}.`);
-  return toUser(row);
+  const [found] = await userByHumanIdQuery().execute({ humanId });
+  if (!found || found.appId !== appId) throw notFound(`No user ${humanId}.`);
+  const { appId: _, ...row } = found;
+  return toUser(clientId, row);
 }
 
 /** The columns of a new user row, with fresh tokens (shared by createUser and bulk seeding). */
@@ -149,7 +172,7 @@ export async function createUser(
   if (created) return { user: await getUser(caller, clientId, created), created: true };
   const [existing] = await selectUsers().where(and(eq(users.appId, appId), eq(users.externalId, parsed.data.externalId)));
   if (!existing) throw notFound(`No user with externalId ${parsed.data.externalId}.`);
-  return { user: toUser(existing), created: false };
+  return { user: toUser(clientId, existing), created: false };
 }
 
 /**
