@@ -40,7 +40,9 @@ export function createDialectRouter(dialect: Dialect, limiter: RateLimiter) {
       if (!result.success) {
         const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
         const first = result.error.issues[0];
-        const where = first?.path.length ? `${first.path.join('.')}: ` : '';
+        // Name the parameter, unless the message already starts with it (integerQueryParam's do).
+        const name = first?.path.join('.') ?? '';
+        const where = name && !first!.message.startsWith(`${name} `) ? `${name}: ` : '';
         throw new DomainError('invalid_input', `${where}${first?.message ?? 'Invalid request.'}`, { issues });
       }
     },
@@ -49,9 +51,9 @@ export function createDialectRouter(dialect: Dialect, limiter: RateLimiter) {
   router.onError((error, c) => {
     const known = asDomainError(error);
     if (!known) logUnexpected(error, c.req.method, c.req.path);
-    return closingIfBodyUnread(c, dialect.renderError(c, known));
+    return dialect.renderError(c, known);
   });
-  router.notFound((c) => closingIfBodyUnread(c, dialect.renderError(c, new DomainError('not_found', `No route ${c.req.method} ${c.req.path}.`))));
+  router.notFound((c) => dialect.renderError(c, new DomainError('not_found', `No route ${c.req.method} ${c.req.path}.`)));
 
   const limitBody = bodyLimit({
     maxSize: MAX_BODY_BYTES,
@@ -81,16 +83,6 @@ export function createDialectRouter(dialect: Dialect, limiter: RateLimiter) {
   return router;
 }
 
-/**
- * A body refused before it was read (too large, wrong type, no valid key, bad path) stays on the
- * socket; keeping the connection would stall the client's next request on it until the server
- * gives up draining and drops it. So such an answer closes the connection.
- */
-function closingIfBodyUnread(c: Context, response: Response): Response {
-  if (response.status === 413 || (c.req.raw.body !== null && !c.req.raw.bodyUsed)) response.headers.set('Connection', 'close');
-  return response;
-}
-
 /** The absolute URL of this server: WEARHOUSE_BASE_URL when set, else the request's own host. */
 export function baseUrlOf(c: Context): string {
   const configured = config().WEARHOUSE_BASE_URL;
@@ -102,15 +94,20 @@ export function baseUrlOf(c: Context): string {
 /**
  * An integer query parameter: validated with coercion from the query string, and documented with
  * the same bounds (zod's coercion alone would document it as "integer or null", without them).
+ * Every way of getting it wrong gets one message in plain words (`limit=abc` would otherwise read
+ * "expected number, received NaN"); `tooLarge` may say more, e.g. how to go further instead.
  */
-export function integerQueryParam(name: string, bounds: { min: number; max: number; default: number; description: string }) {
-  return z.coerce.number().int().min(bounds.min).max(bounds.max).default(bounds.default).openapi({
-    param: { name, in: 'query' },
-    type: 'integer',
-    minimum: bounds.min,
-    maximum: bounds.max,
-    default: bounds.default,
-    description: bounds.description,
-    example: bounds.default,
-  });
+export function integerQueryParam(name: string, bounds: { min: number; max: number; default: number; description: string; tooLarge?: string }) {
+  const message = `${name} must be a whole number from ${bounds.min} to ${bounds.max}.`;
+  return z.coerce.number({ error: message }).int({ error: message }).min(bounds.min, { error: message })
+    .max(bounds.max, { error: bounds.tooLarge ? `${message} ${bounds.tooLarge}` : message })
+    .default(bounds.default).openapi({
+      param: { name, in: 'query' },
+      type: 'integer',
+      minimum: bounds.min,
+      maximum: bounds.max,
+      default: bounds.default,
+      description: bounds.description,
+      example: bounds.default,
+    });
 }

@@ -186,7 +186,7 @@ describe(`rate limiting through the API on ${inject('databaseKind')}`, () => {
     expect(limited.headers.get('retry-after')).toBe('1');
     expect(limited.headers.get('cache-control')).toBe('no-store');
     expect(await limited.json()).toEqual({
-      error_code: 'ERR_WEARHOUSE_401',
+      error_code: 'ERR_WEARHOUSE_429',
       status_code: 429,
       msg: expect.stringContaining('retry in 1 s'),
       details: { operation_id: expect.stringMatching(/^op_/) },
