@@ -11,13 +11,29 @@ import { humanDialect, humanRoutes } from './human/users';
 import { ngrokDialect, ngrokRoutes } from './ngrok/users';
 import { limiterFromConfig, type RateLimiter } from './rate-limit';
 
-/** Paths the API answers; the HTTP server hands everything else to Next.js. */
+/**
+ * Every path the API owns; the HTTP server hands everything else to Next.js. The API owns the
+ * /v1 and /app namespaces whole (an unknown path there gets the API's JSON 404, not a portal
+ * page), plus three single paths. Inside a namespace, each router is mounted at its own prefix and
+ * authenticates its own kind of credential, so routers for other credentials (client credentials
+ * at /v1/connect, user tokens at /v1/human) can be mounted beside them.
+ */
+export const API_PATHS = {
+  namespaces: ['/v1', '/app'],
+  exact: ['/healthz', '/readyz', '/openapi.json'],
+} as const;
+
+/** The routers, by the prefix they are mounted at and the credential they require. */
+export const API_ROUTERS = {
+  /** Human API dialect: App Key (Basic auth). */
+  humanApps: '/v1/apps',
+  /** ngrok dialect: App Key (Bearer) and Ngrok-Version: 2. */
+  ngrokUsers: '/app',
+} as const;
+
 export function isApiPath(pathname: string): boolean {
-  return (
-    pathname.startsWith('/v1/') || pathname === '/v1' ||
-    pathname.startsWith('/app/') || pathname === '/app' ||
-    pathname === '/healthz' || pathname === '/readyz' || pathname === '/openapi.json'
-  );
+  if ((API_PATHS.exact as readonly string[]).includes(pathname)) return true;
+  return API_PATHS.namespaces.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`));
 }
 
 export type ApiOptions = {
@@ -36,8 +52,8 @@ export function createApi({ readiness, limiter }: ApiOptions) {
     c.header('Cache-Control', 'no-store');
   });
   api.route('/', healthRoutes(readiness));
-  api.route('/v1', humanRoutes(rateLimiter));
-  api.route('/app', ngrokRoutes(rateLimiter));
+  api.route(API_ROUTERS.humanApps, humanRoutes(rateLimiter));
+  api.route(API_ROUTERS.ngrokUsers, ngrokRoutes(rateLimiter));
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'appKeyBasic', {
     type: 'http',

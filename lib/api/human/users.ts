@@ -132,7 +132,7 @@ const security = [{ appKeyBasic: [] }];
 const tags = ['Human API dialect'];
 
 const listRoute = createRoute({
-  method: 'get', path: '/apps/{clientId}/users', tags, security,
+  method: 'get', path: '/{clientId}/users', tags, security,
   summary: "List an app's users, newest first",
   request: { params: z.object({ clientId: ClientId }), query: ListQuery },
   responses: {
@@ -146,7 +146,7 @@ const listRoute = createRoute({
 });
 
 const getRoute = createRoute({
-  method: 'get', path: '/apps/{clientId}/users/{humanId}', tags, security,
+  method: 'get', path: '/{clientId}/users/{humanId}', tags, security,
   summary: 'Get one user',
   request: { params: z.object({ clientId: ClientId, humanId: HumanId }) },
   responses: { 200: { description: 'The user', content: { 'application/json': { schema: HumanUser } } }, ...errors, ...notFound },
@@ -159,7 +159,7 @@ const NewUserBody = z
   .openapi('HumanNewUser', { example: { externalId: 'user@example.com' } });
 
 const createRouteDef = createRoute({
-  method: 'post', path: '/apps/{clientId}/users', tags, security,
+  method: 'post', path: '/{clientId}/users', tags, security,
   summary: 'Create a user (idempotent by externalId)',
   request: {
     params: z.object({ clientId: ClientId }),
@@ -180,7 +180,7 @@ const createRouteDef = createRoute({
 });
 
 const deleteRoute = createRoute({
-  method: 'delete', path: '/apps/{clientId}/users/{humanId}', tags, security,
+  method: 'delete', path: '/{clientId}/users/{humanId}', tags, security,
   summary: 'Delete a user with all their connections, readings, sessions and tokens',
   request: { params: z.object({ clientId: ClientId, humanId: HumanId }) },
   responses: { 204: { description: 'Deleted; empty body' }, ...errors, ...notFound },
