@@ -1,11 +1,14 @@
 // The public HTTP API (everything under /v1, /app, the health checks and /openapi.json), served by
 // Hono in front of Next.js. Each dialect lives in its own folder and renders domain errors in its
 // own body; this file assembles them, the OpenAPI document, and what every response shares.
+import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { config } from '../config';
 import { DomainError } from '../errors';
-import { baseUrlOf } from './dialect';
+import { log } from '../log';
+import { baseUrlOf, type ApiEnv } from './dialect';
+import { logFailure } from './errors';
 import { healthRoutes, type Readiness } from './health';
 import { humanDialect, humanRoutes } from './human/users';
 import { ngrokDialect, ngrokRoutes } from './ngrok/users';
@@ -36,6 +39,9 @@ export function isApiPath(pathname: string): boolean {
   return API_PATHS.namespaces.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`));
 }
 
+/** A request id a proxy in front may pass on; anything else is replaced by a fresh one. */
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
 export type ApiOptions = {
   readiness: Readiness;
   /** Defaults to WEARHOUSE_RATE_LIMIT / WEARHOUSE_RATE_BURST, through Redis when REDIS_URL is set. */
@@ -46,10 +52,19 @@ export function createApi({ readiness, limiter }: ApiOptions) {
   const settings = config();
   const rateLimiter = limiter ?? limiterFromConfig({ rate: settings.WEARHOUSE_RATE_LIMIT, burst: settings.WEARHOUSE_RATE_BURST }, settings.REDIS_URL);
 
-  const api = new OpenAPIHono();
+  const api = new OpenAPIHono<ApiEnv>();
+  // One log line per request: its id (also sent back as X-Request-Id), the matched route pattern
+  // (not the path: no ids, no query string with an externalId or email in it), status and duration.
+  // Never headers or bodies: they carry App Keys and personal data.
   api.use(async (c, next) => {
+    const started = performance.now();
+    const presented = c.req.header('x-request-id');
+    const requestId = presented && REQUEST_ID.test(presented) ? presented : randomUUID();
+    c.set('requestId', requestId);
     await next();
     c.header('Cache-Control', 'no-store');
+    c.header('X-Request-Id', requestId);
+    log.info({ requestId, method: c.req.method, route: c.req.routePath, status: c.res.status, durationMs: Math.round((performance.now() - started) * 10) / 10 }, 'request');
   });
   api.route('/', healthRoutes(readiness));
   api.route(API_ROUTERS.humanApps, humanRoutes(rateLimiter));
@@ -80,7 +95,7 @@ export function createApi({ readiness, limiter }: ApiOptions) {
     try {
       return c.json(api.getOpenAPI31Document(documentHeader(c)));
     } catch (error) {
-      console.error('wearhouse: the OpenAPI document could not be generated:', error);
+      logFailure(error, { method: 'GET', route: '/openapi.json', requestId: c.get('requestId') });
       return c.json({ statusCode: 500, error: 'Internal Server Error', message: 'The OpenAPI document could not be generated.' }, 500);
     }
   });
@@ -91,7 +106,7 @@ export function createApi({ readiness, limiter }: ApiOptions) {
     return humanDialect.renderError(c, error);
   });
   api.onError((error, c) => {
-    console.error(`wearhouse: ${c.req.method} ${c.req.path} failed:`, error);
+    logFailure(error, { method: c.req.method, route: c.req.routePath, requestId: c.get('requestId') });
     return c.json({ statusCode: 500, error: 'Internal Server Error', message: 'Something went wrong on our side.' }, 500);
   });
   return Object.assign(api, { close: () => rateLimiter.close() });

@@ -9,10 +9,10 @@ import { authenticateAppKey } from '../apps/keys';
 import type { AppCaller } from '../auth/caller';
 import { config } from '../config';
 import { DomainError } from '../errors';
-import { asDomainError, logUnexpected } from './errors';
+import { asDomainError, logFailure } from './errors';
 import type { RateLimiter } from './rate-limit';
 
-export type ApiEnv = { Variables: { caller: AppCaller; ip: string | null } };
+export type ApiEnv = { Variables: { caller: AppCaller; ip: string | null; requestId: string } };
 export type ApiContext = Context<ApiEnv>;
 
 export type Dialect = {
@@ -50,7 +50,7 @@ export function createDialectRouter(dialect: Dialect, limiter: RateLimiter) {
 
   router.onError((error, c) => {
     const known = asDomainError(error);
-    if (!known) logUnexpected(error, c.req.method, c.req.path);
+    if (!known || known.kind === 'unavailable') logFailure(error, { method: c.req.method, route: c.req.routePath, requestId: c.get('requestId') });
     return dialect.renderError(c, known);
   });
   router.notFound((c) => dialect.renderError(c, new DomainError('not_found', `No route ${c.req.method} ${c.req.path}.`)));

@@ -1,6 +1,7 @@
 // Per-key token buckets for the Application API: `rate` requests per second sustained, `burst` at
 // once. In-process by default; shared by every Wearhouse process through Redis when REDIS_URL is set.
 import { Redis } from 'ioredis';
+import { errorFields, log } from '../log';
 
 export type RateVerdict = { allowed: boolean; retryAfterSeconds: number };
 
@@ -68,7 +69,7 @@ export function redisLimiter({ rate, burst }: RateSettings, url: string): RateLi
   const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
   let warned = false;
   redis.on('error', (error: Error) => {
-    if (!warned) console.error('wearhouse: rate limiting through Redis failed; allowing requests:', error.message);
+    if (!warned) log.warn({ error: errorFields(error) }, 'rate limiting through Redis failed; allowing requests');
     warned = true;
   });
   redis.on('ready', () => (warned = false));

@@ -3,6 +3,7 @@
 import http from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { isApiPath } from '../api/app';
+import { errorFields, log } from '../log';
 import { guardUnreadBody } from './unread-body';
 
 type NextHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
@@ -36,7 +37,7 @@ export function createAppServer(api: FetchApp): AppServer {
     }
     if (!started || !next) return starting(res, false);
     next(req, res).catch((error: unknown) => {
-      console.error('wearhouse: portal request failed:', error);
+      log.error({ method: req.method, error: errorFields(error) }, 'portal request failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('Internal Server Error');
     });
   });
