@@ -12,7 +12,7 @@ import { logFailure } from './errors';
 import { healthRoutes, type Readiness } from './health';
 import { humanDialect, humanRoutes } from './human/users';
 import { ngrokDialect, ngrokRoutes } from './ngrok/users';
-import { limiterFromConfig, type RateLimiter } from './rate-limit';
+import { attemptLimiter, limiterFromConfig, type AttemptLimiter, type RateLimiter } from './rate-limit';
 
 /**
  * Every path the API owns; the HTTP server hands everything else to Next.js. The API owns the
@@ -46,11 +46,16 @@ export type ApiOptions = {
   readiness: Readiness;
   /** Defaults to WEARHOUSE_RATE_LIMIT / WEARHOUSE_RATE_BURST, through Redis when REDIS_URL is set. */
   limiter?: RateLimiter;
+  /** Defaults to WEARHOUSE_AUTH_FAILURE_LIMIT failed authentications per client IP per minute. */
+  authFailures?: AttemptLimiter;
 };
 
-export function createApi({ readiness, limiter }: ApiOptions) {
+export function createApi({ readiness, limiter, authFailures }: ApiOptions) {
   const settings = config();
   const rateLimiter = limiter ?? limiterFromConfig({ rate: settings.WEARHOUSE_RATE_LIMIT, burst: settings.WEARHOUSE_RATE_BURST }, settings.REDIS_URL);
+  const failureLimiter = authFailures ??
+    attemptLimiter({ attempts: settings.WEARHOUSE_AUTH_FAILURE_LIMIT, windowSeconds: 60 }, { redisUrl: settings.REDIS_URL, prefix: 'wearhouse:auth-failures:' });
+  const limits = { perKey: rateLimiter, authFailures: failureLimiter };
 
   const api = new OpenAPIHono<ApiEnv>();
   // One log line per request: its id (also sent back as X-Request-Id), the matched route pattern
@@ -67,8 +72,8 @@ export function createApi({ readiness, limiter }: ApiOptions) {
     log.info({ requestId, method: c.req.method, route: c.req.routePath, status: c.res.status, durationMs: Math.round((performance.now() - started) * 10) / 10 }, 'request');
   });
   api.route('/', healthRoutes(readiness));
-  api.route(API_ROUTERS.humanApps, humanRoutes(rateLimiter));
-  api.route(API_ROUTERS.ngrokUsers, ngrokRoutes(rateLimiter));
+  api.route(API_ROUTERS.humanApps, humanRoutes(limits));
+  api.route(API_ROUTERS.ngrokUsers, ngrokRoutes(limits));
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'appKeyBasic', {
     type: 'http',
@@ -109,5 +114,5 @@ export function createApi({ readiness, limiter }: ApiOptions) {
     logFailure(error, { method: c.req.method, route: c.req.routePath, requestId: c.get('requestId') });
     return c.json({ statusCode: 500, error: 'Internal Server Error', message: 'Something went wrong on our side.' }, 500);
   });
-  return Object.assign(api, { close: () => rateLimiter.close() });
+  return Object.assign(api, { close: async () => void (await Promise.all([rateLimiter.close(), failureLimiter.close()])) });
 }

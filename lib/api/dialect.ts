@@ -10,7 +10,7 @@ import type { AppCaller } from '../auth/caller';
 import { config } from '../config';
 import { DomainError } from '../errors';
 import { asDomainError, logFailure } from './errors';
-import type { RateLimiter } from './rate-limit';
+import type { AttemptLimiter, RateLimiter } from './rate-limit';
 
 export type ApiEnv = { Variables: { caller: AppCaller; ip: string | null; requestId: string } };
 export type ApiContext = Context<ApiEnv>;
@@ -24,6 +24,9 @@ export type Dialect = {
   renderError(c: Context, error: DomainError | null): Response;
 };
 
+/** The limits a dialect router applies: failed authentications per client IP, then requests per key. */
+export type ApiLimits = { perKey: RateLimiter; authFailures: AttemptLimiter };
+
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 function clientIp(c: Context): string | null {
@@ -34,7 +37,7 @@ function clientIp(c: Context): string | null {
   }
 }
 
-export function createDialectRouter(dialect: Dialect, limiter: RateLimiter) {
+export function createDialectRouter(dialect: Dialect, limits: ApiLimits) {
   const router = new OpenAPIHono<ApiEnv>({
     defaultHook: (result) => {
       if (!result.success) {
@@ -68,16 +71,29 @@ export function createDialectRouter(dialect: Dialect, limiter: RateLimiter) {
     dialect.precondition?.(c);
     const presented = dialect.presentedKey(c);
     if (!presented) throw new DomainError('unauthorized', 'An App Key is required.');
+    // A client that keeps presenting bad keys is refused before its keys are looked up: each
+    // lookup costs the database a query, and a flood of them would cost every app.
+    const ip = clientIp(c);
+    const client = `ip:${ip ?? 'unknown'}`;
+    const gate = await limits.authFailures.check(client);
+    if (!gate.allowed) {
+      throw new DomainError('rate_limited', `Too many requests with an invalid App Key from this address; retry in ${gate.retryAfterSeconds} s.`, {
+        retryAfterSeconds: gate.retryAfterSeconds,
+      });
+    }
     const caller = await authenticateAppKey(presented);
-    if (!caller) throw new DomainError('unauthorized', 'The App Key is not valid, or has been revoked.');
-    const verdict = await limiter.take(`key:${caller.keyId}`);
+    if (!caller) {
+      await limits.authFailures.fail(client);
+      throw new DomainError('unauthorized', 'The App Key is not valid, or has been revoked.');
+    }
+    const verdict = await limits.perKey.take(`key:${caller.keyId}`);
     if (!verdict.allowed) {
       throw new DomainError('rate_limited', `Too many requests for this App Key; retry in ${verdict.retryAfterSeconds} s.`, {
         retryAfterSeconds: verdict.retryAfterSeconds,
       });
     }
     c.set('caller', caller);
-    c.set('ip', clientIp(c));
+    c.set('ip', ip);
     await next();
   });
   return router;

@@ -2,13 +2,17 @@
 // Next.js): real HTTP, so clients such as curl and the official ngrok client can talk to it.
 import type { AddressInfo } from 'node:net';
 import { createApi } from '../api/app';
-import { unlimited, type RateLimiter } from '../api/rate-limit';
+import { noAttemptLimit, unlimited, type AttemptLimiter, type RateLimiter } from '../api/rate-limit';
 import { createAppServer } from '../server/http';
 
 export type RunningApi = { baseUrl: string; close(): Promise<void> };
 
-export async function startApi(options: { limiter?: RateLimiter } = {}): Promise<RunningApi> {
-  const api = createApi({ readiness: { isStarted: () => true }, limiter: options.limiter ?? unlimited() });
+export async function startApi(options: { limiter?: RateLimiter; authFailures?: AttemptLimiter } = {}): Promise<RunningApi> {
+  const api = createApi({
+    readiness: { isStarted: () => true },
+    limiter: options.limiter ?? unlimited(),
+    authFailures: options.authFailures ?? noAttemptLimit(),
+  });
   const appServer = createAppServer(api);
   appServer.markStarted();
   await new Promise<void>((resolve) => appServer.server.listen(0, '127.0.0.1', resolve));

@@ -6,8 +6,7 @@ import { CLIENT_ID_PATTERN } from '../../apps/access';
 import { DomainError } from '../../errors';
 import { HUMAN_ID_PATTERN } from '../../users/human-id';
 import { createUser, deleteUser, getUser, listUsers, MAX_PAGE_SIZE, NewUserInput, type User } from '../../users/users';
-import { baseUrlOf, createDialectRouter, integerQueryParam, type Dialect } from '../dialect';
-import type { RateLimiter } from '../rate-limit';
+import { baseUrlOf, createDialectRouter, type ApiLimits, integerQueryParam, type Dialect } from '../dialect';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict',
@@ -223,8 +222,8 @@ function linkHeader(c: Context, page: { offset: number; limit: number; beforeId?
 
 // ---- Routes ----------------------------------------------------------------------------------
 
-export function humanRoutes(limiter: RateLimiter) {
-  const router = createDialectRouter(humanDialect, limiter);
+export function humanRoutes(limits: ApiLimits) {
+  const router = createDialectRouter(humanDialect, limits);
 
   router.openapi(listRoute, async (c) => {
     const { clientId } = c.req.valid('param');

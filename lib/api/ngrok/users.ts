@@ -7,8 +7,7 @@ import type { Context } from 'hono';
 import { DomainError } from '../../errors';
 import { HUMAN_ID_PATTERN } from '../../users/human-id';
 import { deleteUser, getUser, listUsers, type User } from '../../users/users';
-import { baseUrlOf, createDialectRouter, integerQueryParam, type ApiContext, type Dialect } from '../dialect';
-import type { RateLimiter } from '../rate-limit';
+import { baseUrlOf, createDialectRouter, type ApiLimits, integerQueryParam, type ApiContext, type Dialect } from '../dialect';
 
 /**
  * The error code is the HTTP status (`ERR_WEARHOUSE_429` for 429), so that the code and the status
@@ -157,8 +156,8 @@ function listUri(c: Context) {
 
 // ---- Routes ----------------------------------------------------------------------------------
 
-export function ngrokRoutes(limiter: RateLimiter) {
-  const router = createDialectRouter(ngrokDialect, limiter);
+export function ngrokRoutes(limits: ApiLimits) {
+  const router = createDialectRouter(ngrokDialect, limits);
 
   router.openapi(listRoute, async (c) => {
     const query = c.req.valid('query');
