@@ -5,7 +5,12 @@ import { createApi } from '../api/app';
 import { noAttemptLimit, unlimited, type AttemptLimiter, type RateLimiter } from '../api/rate-limit';
 import { createAppServer } from '../server/http';
 
-export type RunningApi = { baseUrl: string; close(): Promise<void> };
+export type RunningApi = {
+  baseUrl: string;
+  /** TCP connections the server has accepted so far (to tell kept-alive connections from new ones). */
+  connections(): number;
+  close(): Promise<void>;
+};
 
 export async function startApi(options: { limiter?: RateLimiter; authFailures?: AttemptLimiter } = {}): Promise<RunningApi> {
   const api = createApi({
@@ -15,10 +20,13 @@ export async function startApi(options: { limiter?: RateLimiter; authFailures?: 
   });
   const appServer = createAppServer(api);
   appServer.markStarted();
+  let connections = 0;
+  appServer.server.on('connection', () => void connections++);
   await new Promise<void>((resolve) => appServer.server.listen(0, '127.0.0.1', resolve));
   const { port } = appServer.server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}`,
+    connections: () => connections,
     close: async () => {
       await appServer.drain(1_000);
       await api.close();
