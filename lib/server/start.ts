@@ -12,12 +12,15 @@ import { spawnOwner, type EmbeddedDatabase } from '../db/embedded/launch';
 import { liveOwner, lockPathFor, LockHeldError } from '../db/embedded/lock';
 import { migrate } from '../db/migrate';
 import { describeCredentials, setUpFirstStart } from '../demo/installation';
+import { log as logger } from '../log';
 import { syncCatalog } from '../sources/catalog';
 import { buildIsCurrent, buildPortal } from './build';
 import { createAppServer } from './http';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const log = (message: string) => console.log(`wearhouse: ${message}`);
+// Progress goes to the structured log; the first-start credentials banner and a fatal start-up
+// error stay plain text for the person at the terminal.
+const log = (message: string) => logger.info(message);
 
 async function main() {
   const startedAt = Date.now();
