@@ -1,6 +1,7 @@
 // What both API dialects share: a router whose requests are size-limited, authenticated by an App
-// Key, rate-limited per key and validated with zod, and whose every error, from any of those
-// steps or from a service, is rendered once, in the dialect's own error body.
+// Key (after a per-IP check on failed authentications), rate-limited per key and validated with
+// zod, and whose every error, from any of those steps or from a service, is rendered once, in the
+// dialect's own error body.
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';

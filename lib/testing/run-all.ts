@@ -1,10 +1,11 @@
 // `npm test`: every suite — unit/integration and API (Vitest, against PGlite and, with
 // TEST_DATABASE_URL, PostgreSQL) and the end-to-end journeys (Playwright in Chromium) — then one
 // closing line `N passed, N failed` summed over all of them. Exits non-zero if anything failed.
-// Every suite's output (with the servers' JSON logs at level info) is kept in test-results/*.log
-// and scanned for secrets: a leaked App Key, client secret or token counts as a failed test.
+// Every suite's output (with the servers' JSON logs at level info) is kept in test-logs/*.log and
+// scanned for secrets: a leaked App Key, client secret or token counts as a failed test.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -13,12 +14,15 @@ import { findLeakedSecrets } from './secret-scan';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const results = path.join(root, 'test-results');
+// Not under test-results/: Playwright empties that folder when it starts.
+const logs = path.join(root, 'test-logs');
 type Tally = { passed: number; failed: number; skipped: number };
 const tallies = new Map<string, Tally>();
 const tally = (suite: string) => tallies.get(suite) ?? tallies.set(suite, { passed: 0, failed: 0, skipped: 0 }).get(suite)!;
 
-/** JSON log lines (ours, or a web server's relayed by Playwright) go to the log file only. */
+/** JSON log lines (ours, or a web server's relayed by Playwright, maybe coloured) go to the log file only. */
 const LOG_LINE = /^\s*(?:\[WebServer\]\s*)?\{"level":/;
+const ANSI = /\x1b\[[0-9;]*m/g;
 
 /** Run a suite, its output to the terminal (without JSON log lines) and all of it to `logFile`. */
 function run(command: string, args: string[], logFile: string, env: Record<string, string> = {}): Promise<number> {
@@ -34,7 +38,7 @@ function run(command: string, args: string[], logFile: string, env: Record<strin
         const lines = readline.createInterface({ input: from, crlfDelay: Infinity });
         lines.on('line', (line) => {
           file.write(`${line}\n`);
-          if (!LOG_LINE.test(line)) to.write(`${line}\n`);
+          if (!LOG_LINE.test(line.replace(ANSI, ''))) to.write(`${line}\n`);
         });
         lines.once('close', done);
       });
@@ -68,7 +72,7 @@ function readJson<T>(file: string): T | null {
 async function vitest() {
   const report = path.join(results, 'vitest.json');
   fs.rmSync(report, { force: true });
-  const code = await run(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], path.join(results, 'vitest.log'));
+  const code = await run(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], path.join(logs, 'vitest.log'));
   type Report = { testResults: { name: string; assertionResults: { status: string }[] }[] };
   const parsed = readJson<Report>(report);
   if (!parsed) {
@@ -90,7 +94,13 @@ async function vitest() {
 async function playwright() {
   const report = path.join(results, 'e2e.json');
   fs.rmSync(report, { force: true });
-  const code = await run(process.execPath, ['node_modules/@playwright/test/cli.js', 'test'], path.join(results, 'e2e.log'), { PLAYWRIGHT_JSON_OUTPUT_FILE: report });
+  // The server's data folder, made here so that it is removed afterwards (playwright.config.ts
+  // would make one of its own and leave it behind).
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-e2e-'));
+  const code = await run(process.execPath, ['node_modules/@playwright/test/cli.js', 'test'], path.join(logs, 'e2e.log'), {
+    PLAYWRIGHT_JSON_OUTPUT_FILE: report,
+    WEARHOUSE_E2E_DATA_DIR: dataDir,
+  }).finally(() => fs.rmSync(dataDir, { recursive: true, force: true }));
   const parsed = readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(report);
   const e2e = tally('e2e');
   if (!parsed) {
@@ -125,6 +135,7 @@ function scanLogs(files: string[]) {
 
 async function main() {
   fs.mkdirSync(results, { recursive: true });
+  fs.mkdirSync(logs, { recursive: true });
   ensureChromium();
   if (!buildIsCurrent(root)) {
     console.log('npm test: building the portal for the server and end-to-end tests…');
@@ -132,7 +143,7 @@ async function main() {
   }
   await vitest();
   await playwright();
-  scanLogs(['vitest.log', 'e2e.log'].map((name) => path.join(results, name)));
+  scanLogs(['vitest.log', 'e2e.log'].map((name) => path.join(logs, name)));
 
   console.log('\nSuites:');
   for (const [suite, t] of tallies) console.log(`  ${suite.padEnd(17)} ${t.passed} passed, ${t.failed} failed${t.skipped ? `, ${t.skipped} skipped` : ''}`);

@@ -16,9 +16,11 @@ const BANNER_LINE = /^\s*(?:\[WebServer\]\s*)?(?:clientSecret {3}\S+|App Key {8}
 
 export type Leak = { line: number; masked: string };
 
+const ANSI = /\x1b\[[0-9;]*m/g;
+
 export function findLeakedSecrets(text: string): Leak[] {
   const leaks: Leak[] = [];
-  text.split('\n').forEach((line, index) => {
+  text.replace(ANSI, '').split('\n').forEach((line, index) => {
     if (BANNER_LINE.test(line)) return;
     for (const match of line.matchAll(SECRET)) leaks.push({ line: index + 1, masked: `${match[0].slice(0, 8)}…${match[0].slice(-4)}` });
     for (const match of line.matchAll(SHA256_HEX)) leaks.push({ line: index + 1, masked: `sha256 ${match[0].slice(0, 6)}…` });
