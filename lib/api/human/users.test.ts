@@ -246,6 +246,8 @@ describe(`Human API users on ${inject('databaseKind')}`, () => {
       expect(deep.message).toBe("offset must be a whole number from 0 to 10000. To page further, follow the Link header's next URL: past that depth it carries a before_id cursor, which stays fast at any depth.");
       const words = await expectHumanError(await call(usersPath(app, '?limit=abc'), { key: app.appKey }), 400, 'Bad Request');
       expect(words.message).toBe('limit must be a whole number from 1 to 500.');
+      const empty = await expectHumanError(await call(usersPath(app, '?external_id='), { key: app.appKey }), 400, 'Bad Request');
+      expect(empty.message).toBe('external_id must be 1 to 255 characters.');
     });
 
     it('links no next page when the last page is exactly full, and an offset past the end lists nothing', async () => {

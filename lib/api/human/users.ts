@@ -111,7 +111,7 @@ const ListQuery = z.object({
   }),
   before_id: z.string().regex(HUMAN_ID_PATTERN, 'before_id is a humanId: 32 hexadecimal characters.').optional()
     .openapi({ param: { name: 'before_id', in: 'query' }, description: 'Only users listed after this humanId (a cursor from a Link header).', example: '0a34dca6b9fe0b2361038bd371d96539' }),
-  external_id: z.string().min(1).max(255).optional()
+  external_id: z.string().min(1, 'external_id must be 1 to 255 characters.').max(255, 'external_id must be 1 to 255 characters.').optional()
     .openapi({ param: { name: 'external_id', in: 'query' }, description: 'Only the user with this externalId.' }),
   created_since: Since.optional()
     .openapi({ param: { name: 'created_since', in: 'query' }, type: 'string', description: 'Only users created at or after this time.', example: '20131228T184610Z' }),
