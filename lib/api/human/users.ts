@@ -124,7 +124,8 @@ const errors = {
   401: { description: 'Missing, unknown or revoked App Key', content: { 'application/json': { schema: HumanError } } },
   403: { description: 'The App Key belongs to another app', content: { 'application/json': { schema: HumanError } } },
   413: { description: 'Request body larger than 1 MB', content: { 'application/json': { schema: HumanError } } },
-  429: { description: 'Rate limit for this App Key exceeded (see Retry-After)', content: { 'application/json': { schema: HumanError } } },
+  429: { description: 'Rate limit for this App Key exceeded, or too many invalid App Keys from this address (see Retry-After)', content: { 'application/json': { schema: HumanError } } },
+  503: { description: 'The database is down or restarting (see Retry-After)', content: { 'application/json': { schema: HumanError } } },
 };
 const notFound = { 404: { description: 'No such user in this app', content: { 'application/json': { schema: HumanError } } } };
 const security = [{ appKeyBasic: [] }];

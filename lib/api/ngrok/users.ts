@@ -105,7 +105,8 @@ const errorResponses = {
   400: { description: 'Missing or unsupported Ngrok-Version, malformed id or paging value', content: { 'application/json': { schema: NgrokError } } },
   401: { description: 'Missing, unknown or revoked App Key', content: { 'application/json': { schema: NgrokError } } },
   413: { description: 'Request body larger than 1 MB', content: { 'application/json': { schema: NgrokError } } },
-  429: { description: 'Rate limit for this App Key exceeded (see Retry-After)', content: { 'application/json': { schema: NgrokError } } },
+  429: { description: 'Rate limit for this App Key exceeded, or too many invalid App Keys from this address (see Retry-After)', content: { 'application/json': { schema: NgrokError } } },
+  503: { description: 'The database is down or restarting (see Retry-After)', content: { 'application/json': { schema: NgrokError } } },
 };
 const notFound = { 404: { description: 'No such user in this app', content: { 'application/json': { schema: NgrokError } } } };
 const security = [{ appKeyBearer: [] }];
