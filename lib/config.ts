@@ -32,6 +32,8 @@ const Env = z.object({
   WEARHOUSE_RATE_LIMIT: z.coerce.number().min(0).default(100),
   /** Requests a key may burst above the sustained rate. */
   WEARHOUSE_RATE_BURST: z.coerce.number().int().min(1).default(200),
+  /** Failed App Key authentications per client IP per minute before the API stops looking keys up for it (0: no limit). */
+  WEARHOUSE_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).default(60),
 });
 
 export type Config = Omit<z.infer<typeof Env>, 'HOST'> & { HOST: string; dataDir: string };

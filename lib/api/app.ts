@@ -1,43 +1,79 @@
 // The public HTTP API (everything under /v1, /app, the health checks and /openapi.json), served by
 // Hono in front of Next.js. Each dialect lives in its own folder and renders domain errors in its
 // own body; this file assembles them, the OpenAPI document, and what every response shares.
+import { randomUUID } from 'node:crypto';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { config } from '../config';
 import { DomainError } from '../errors';
-import { baseUrlOf } from './dialect';
+import { log } from '../log';
+import { baseUrlOf, type ApiEnv } from './dialect';
+import { logFailure } from './errors';
 import { healthRoutes, type Readiness } from './health';
 import { humanDialect, humanRoutes } from './human/users';
 import { ngrokDialect, ngrokRoutes } from './ngrok/users';
-import { limiterFromConfig, type RateLimiter } from './rate-limit';
+import { attemptLimiter, limiterFromConfig, type AttemptLimiter, type RateLimiter } from './rate-limit';
 
-/** Paths the API answers; the HTTP server hands everything else to Next.js. */
+/**
+ * Every path the API owns; the HTTP server hands everything else to Next.js. The API owns the
+ * /v1 and /app namespaces whole (an unknown path there gets the API's JSON 404, not a portal
+ * page), plus three single paths. Inside a namespace, each router is mounted at its own prefix and
+ * authenticates its own kind of credential, so routers for other credentials (client credentials
+ * at /v1/connect, user tokens at /v1/human) can be mounted beside them.
+ */
+export const API_PATHS = {
+  namespaces: ['/v1', '/app'],
+  exact: ['/healthz', '/readyz', '/openapi.json'],
+} as const;
+
+/** The routers, by the prefix they are mounted at and the credential they require. */
+export const API_ROUTERS = {
+  /** Human API dialect: App Key (Basic auth). */
+  humanApps: '/v1/apps',
+  /** ngrok dialect: App Key (Bearer) and Ngrok-Version: 2. */
+  ngrokUsers: '/app',
+} as const;
+
 export function isApiPath(pathname: string): boolean {
-  return (
-    pathname.startsWith('/v1/') || pathname === '/v1' ||
-    pathname.startsWith('/app/') || pathname === '/app' ||
-    pathname === '/healthz' || pathname === '/readyz' || pathname === '/openapi.json'
-  );
+  if ((API_PATHS.exact as readonly string[]).includes(pathname)) return true;
+  return API_PATHS.namespaces.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`));
 }
+
+/** A request id a proxy in front may pass on; anything else is replaced by a fresh one. */
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export type ApiOptions = {
   readiness: Readiness;
   /** Defaults to WEARHOUSE_RATE_LIMIT / WEARHOUSE_RATE_BURST, through Redis when REDIS_URL is set. */
   limiter?: RateLimiter;
+  /** Defaults to WEARHOUSE_AUTH_FAILURE_LIMIT failed authentications per client IP per minute. */
+  authFailures?: AttemptLimiter;
 };
 
-export function createApi({ readiness, limiter }: ApiOptions) {
+export function createApi({ readiness, limiter, authFailures }: ApiOptions) {
   const settings = config();
   const rateLimiter = limiter ?? limiterFromConfig({ rate: settings.WEARHOUSE_RATE_LIMIT, burst: settings.WEARHOUSE_RATE_BURST }, settings.REDIS_URL);
+  const failureLimiter = authFailures ??
+    attemptLimiter({ attempts: settings.WEARHOUSE_AUTH_FAILURE_LIMIT, windowSeconds: 60 }, { redisUrl: settings.REDIS_URL, prefix: 'wearhouse:auth-failures:' });
+  const limits = { perKey: rateLimiter, authFailures: failureLimiter };
 
-  const api = new OpenAPIHono();
+  const api = new OpenAPIHono<ApiEnv>();
+  // One log line per request: its id (also sent back as X-Request-Id), the matched route pattern
+  // (not the path: no ids, no query string with an externalId or email in it), status and duration.
+  // Never headers or bodies: they carry App Keys and personal data.
   api.use(async (c, next) => {
+    const started = performance.now();
+    const presented = c.req.header('x-request-id');
+    const requestId = presented && REQUEST_ID.test(presented) ? presented : randomUUID();
+    c.set('requestId', requestId);
     await next();
     c.header('Cache-Control', 'no-store');
+    c.header('X-Request-Id', requestId);
+    log.info({ requestId, method: c.req.method, route: c.req.routePath, status: c.res.status, durationMs: Math.round((performance.now() - started) * 10) / 10 }, 'request');
   });
   api.route('/', healthRoutes(readiness));
-  api.route('/v1', humanRoutes(rateLimiter));
-  api.route('/app', ngrokRoutes(rateLimiter));
+  api.route(API_ROUTERS.humanApps, humanRoutes(limits));
+  api.route(API_ROUTERS.ngrokUsers, ngrokRoutes(limits));
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'appKeyBasic', {
     type: 'http',
@@ -64,7 +100,7 @@ export function createApi({ readiness, limiter }: ApiOptions) {
     try {
       return c.json(api.getOpenAPI31Document(documentHeader(c)));
     } catch (error) {
-      console.error('wearhouse: the OpenAPI document could not be generated:', error);
+      logFailure(error, { method: 'GET', route: '/openapi.json', requestId: c.get('requestId') });
       return c.json({ statusCode: 500, error: 'Internal Server Error', message: 'The OpenAPI document could not be generated.' }, 500);
     }
   });
@@ -75,8 +111,8 @@ export function createApi({ readiness, limiter }: ApiOptions) {
     return humanDialect.renderError(c, error);
   });
   api.onError((error, c) => {
-    console.error(`wearhouse: ${c.req.method} ${c.req.path} failed:`, error);
+    logFailure(error, { method: c.req.method, route: c.req.routePath, requestId: c.get('requestId') });
     return c.json({ statusCode: 500, error: 'Internal Server Error', message: 'Something went wrong on our side.' }, 500);
   });
-  return Object.assign(api, { close: () => rateLimiter.close() });
+  return Object.assign(api, { close: async () => void (await Promise.all([rateLimiter.close(), failureLimiter.close()])) });
 }

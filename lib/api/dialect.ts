@@ -1,6 +1,7 @@
 // What both API dialects share: a router whose requests are size-limited, authenticated by an App
-// Key, rate-limited per key and validated with zod, and whose every error, from any of those
-// steps or from a service, is rendered once, in the dialect's own error body.
+// Key (after a per-IP check on failed authentications), rate-limited per key and validated with
+// zod, and whose every error, from any of those steps or from a service, is rendered once, in the
+// dialect's own error body.
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
@@ -9,10 +10,10 @@ import { authenticateAppKey } from '../apps/keys';
 import type { AppCaller } from '../auth/caller';
 import { config } from '../config';
 import { DomainError } from '../errors';
-import { asDomainError, logUnexpected } from './errors';
-import type { RateLimiter } from './rate-limit';
+import { asDomainError, logFailure } from './errors';
+import type { AttemptLimiter, RateLimiter } from './rate-limit';
 
-export type ApiEnv = { Variables: { caller: AppCaller; ip: string | null } };
+export type ApiEnv = { Variables: { caller: AppCaller; ip: string | null; requestId: string } };
 export type ApiContext = Context<ApiEnv>;
 
 export type Dialect = {
@@ -24,6 +25,9 @@ export type Dialect = {
   renderError(c: Context, error: DomainError | null): Response;
 };
 
+/** The limits a dialect router applies: failed authentications per client IP, then requests per key. */
+export type ApiLimits = { perKey: RateLimiter; authFailures: AttemptLimiter };
+
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 function clientIp(c: Context): string | null {
@@ -34,13 +38,15 @@ function clientIp(c: Context): string | null {
   }
 }
 
-export function createDialectRouter(dialect: Dialect, limiter: RateLimiter) {
+export function createDialectRouter(dialect: Dialect, limits: ApiLimits) {
   const router = new OpenAPIHono<ApiEnv>({
     defaultHook: (result) => {
       if (!result.success) {
         const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
         const first = result.error.issues[0];
-        const where = first?.path.length ? `${first.path.join('.')}: ` : '';
+        // Name the parameter, unless the message already starts with it (integerQueryParam's do).
+        const name = first?.path.join('.') ?? '';
+        const where = name && !first!.message.startsWith(`${name} `) ? `${name}: ` : '';
         throw new DomainError('invalid_input', `${where}${first?.message ?? 'Invalid request.'}`, { issues });
       }
     },
@@ -48,10 +54,10 @@ export function createDialectRouter(dialect: Dialect, limiter: RateLimiter) {
 
   router.onError((error, c) => {
     const known = asDomainError(error);
-    if (!known) logUnexpected(error, c.req.method, c.req.path);
-    return closingIfBodyUnread(c, dialect.renderError(c, known));
+    if (!known || known.kind === 'unavailable') logFailure(error, { method: c.req.method, route: c.req.routePath, requestId: c.get('requestId') });
+    return dialect.renderError(c, known);
   });
-  router.notFound((c) => closingIfBodyUnread(c, dialect.renderError(c, new DomainError('not_found', `No route ${c.req.method} ${c.req.path}.`))));
+  router.notFound((c) => dialect.renderError(c, new DomainError('not_found', `No route ${c.req.method} ${c.req.path}.`)));
 
   const limitBody = bodyLimit({
     maxSize: MAX_BODY_BYTES,
@@ -66,29 +72,32 @@ export function createDialectRouter(dialect: Dialect, limiter: RateLimiter) {
     dialect.precondition?.(c);
     const presented = dialect.presentedKey(c);
     if (!presented) throw new DomainError('unauthorized', 'An App Key is required.');
+    // A client that keeps presenting bad keys is refused before its keys are looked up: each
+    // lookup costs the database a query, and a flood of them would cost every app.
+    const ip = clientIp(c);
+    const client = `ip:${ip ?? 'unknown'}`;
+    const gate = await limits.authFailures.check(client);
+    if (!gate.allowed) {
+      throw new DomainError('rate_limited', `Too many requests with an invalid App Key from this address; retry in ${gate.retryAfterSeconds} s.`, {
+        retryAfterSeconds: gate.retryAfterSeconds,
+      });
+    }
     const caller = await authenticateAppKey(presented);
-    if (!caller) throw new DomainError('unauthorized', 'The App Key is not valid, or has been revoked.');
-    const verdict = await limiter.take(`key:${caller.keyId}`);
+    if (!caller) {
+      await limits.authFailures.fail(client);
+      throw new DomainError('unauthorized', 'The App Key is not valid, or has been revoked.');
+    }
+    const verdict = await limits.perKey.take(`key:${caller.keyId}`);
     if (!verdict.allowed) {
       throw new DomainError('rate_limited', `Too many requests for this App Key; retry in ${verdict.retryAfterSeconds} s.`, {
         retryAfterSeconds: verdict.retryAfterSeconds,
       });
     }
     c.set('caller', caller);
-    c.set('ip', clientIp(c));
+    c.set('ip', ip);
     await next();
   });
   return router;
-}
-
-/**
- * A body refused before it was read (too large, wrong type, no valid key, bad path) stays on the
- * socket; keeping the connection would stall the client's next request on it until the server
- * gives up draining and drops it. So such an answer closes the connection.
- */
-function closingIfBodyUnread(c: Context, response: Response): Response {
-  if (response.status === 413 || (c.req.raw.body !== null && !c.req.raw.bodyUsed)) response.headers.set('Connection', 'close');
-  return response;
 }
 
 /** The absolute URL of this server: WEARHOUSE_BASE_URL when set, else the request's own host. */
@@ -102,15 +111,20 @@ export function baseUrlOf(c: Context): string {
 /**
  * An integer query parameter: validated with coercion from the query string, and documented with
  * the same bounds (zod's coercion alone would document it as "integer or null", without them).
+ * Every way of getting it wrong gets one message in plain words (`limit=abc` would otherwise read
+ * "expected number, received NaN"); `tooLarge` may say more, e.g. how to go further instead.
  */
-export function integerQueryParam(name: string, bounds: { min: number; max: number; default: number; description: string }) {
-  return z.coerce.number().int().min(bounds.min).max(bounds.max).default(bounds.default).openapi({
-    param: { name, in: 'query' },
-    type: 'integer',
-    minimum: bounds.min,
-    maximum: bounds.max,
-    default: bounds.default,
-    description: bounds.description,
-    example: bounds.default,
-  });
+export function integerQueryParam(name: string, bounds: { min: number; max: number; default: number; description: string; tooLarge?: string }) {
+  const message = `${name} must be a whole number from ${bounds.min} to ${bounds.max}.`;
+  return z.coerce.number({ error: message }).int({ error: message }).min(bounds.min, { error: message })
+    .max(bounds.max, { error: bounds.tooLarge ? `${message} ${bounds.tooLarge}` : message })
+    .default(bounds.default).openapi({
+      param: { name, in: 'query' },
+      type: 'integer',
+      minimum: bounds.min,
+      maximum: bounds.max,
+      default: bounds.default,
+      description: bounds.description,
+      example: bounds.default,
+    });
 }

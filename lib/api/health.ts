@@ -3,6 +3,8 @@
 import { Hono } from 'hono';
 import { getDb } from '../db/client';
 import { pendingMigrations } from '../db/migrate';
+import { errorFields, log } from '../log';
+import { DATABASE_RETRY_AFTER_SECONDS } from './errors';
 
 export type Readiness = { isStarted(): boolean };
 
@@ -16,7 +18,9 @@ export function healthRoutes(readiness: Readiness) {
       if (pending > 0) return c.json({ status: 'migrating', pendingMigrations: pending }, 503);
       return c.json({ status: 'ready', database: 'ok', pendingMigrations: 0 });
     } catch (error) {
-      return c.json({ status: 'unavailable', database: (error as Error).message }, 503);
+      // Anyone may ask /readyz: the why goes to the log (SQLSTATE or socket code), not to them.
+      log.warn({ error: errorFields(error) }, 'readiness check: database unavailable');
+      return c.json({ status: 'unavailable', message: 'database unavailable' }, 503, { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) });
     }
   });
   return routes;

@@ -102,7 +102,7 @@ describe(`isolation between apps on ${inject('databaseKind')}`, () => {
         for (const target of bUsers) {
           const response = await attempt(each, a, b, target);
           expect(response.status).toBe(each.status);
-          expect(await response.json()).toMatchObject({ error_code: 'ERR_WEARHOUSE_300', status_code: each.status });
+          expect(await response.json()).toMatchObject({ error_code: `ERR_WEARHOUSE_${each.status}`, status_code: each.status });
         }
         await expectBIntact();
       });

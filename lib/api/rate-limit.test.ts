@@ -1,5 +1,6 @@
 // Per-key rate limiting: the token bucket itself (on an injected clock), its Redis twin shared by
 // several processes, and what an API client sees when its key runs dry: 429 and Retry-After.
+import http from 'node:http';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -7,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createKey } from '../apps/keys';
 import { basicAuth, startApi, type RunningApi } from '../testing/api';
 import { createTestApp, createTestUsers, type TestApp } from '../testing/fixtures';
-import { inProcessLimiter, limiterFromConfig, redisLimiter, type RateLimiter } from './rate-limit';
+import { log } from '../log';
+import { attemptLimiter, inProcessLimiter, limiterFromConfig, redisLimiter, type RateLimiter } from './rate-limit';
 
 /** A clock that only moves when a test moves it. */
 function manualClock(start = 1_700_000_000_000) {
@@ -85,13 +87,17 @@ async function isReachable(url: string): Promise<boolean> {
   });
 }
 
-const redisUp = await isReachable(REDIS_URL);
+// With REDIS_URL set (as CI sets it), the Redis tests run and fail if Redis is down; without it
+// they run when a local Redis answers, and are skipped otherwise.
+const redisUp = process.env.REDIS_URL !== undefined || (await isReachable(REDIS_URL));
 const redisSkip = `Redis is not reachable at ${REDIS_URL} (set REDIS_URL to test the shared limiter)`;
+// Every key this run writes lives under its own prefix, so parallel runs never share a bucket.
+const RUN_PREFIX = `wearhouse-test:${process.pid}:${randomBytes(4).toString('hex')}:`;
 
 describe('redisLimiter', () => {
   const opened: RateLimiter[] = [];
   const open = (settings: { rate: number; burst: number }, url = REDIS_URL) => {
-    const limiter = redisLimiter(settings, url);
+    const limiter = redisLimiter(settings, url, `${RUN_PREFIX}rate:`);
     opened.push(limiter);
     return limiter;
   };
@@ -128,8 +134,8 @@ describe('redisLimiter', () => {
     try {
       const [seconds, micros] = await raw.time();
       const redisNow = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
-      await raw.hset(`wearhouse:rate:${key}`, { tokens: '3', at: String(redisNow + 3_600_000) });
-      await raw.pexpire(`wearhouse:rate:${key}`, 60_000);
+      await raw.hset(`${RUN_PREFIX}rate:${key}`, { tokens: '3', at: String(redisNow + 3_600_000) });
+      await raw.pexpire(`${RUN_PREFIX}rate:${key}`, 60_000);
     } finally {
       raw.disconnect();
     }
@@ -137,15 +143,108 @@ describe('redisLimiter', () => {
   });
 
   it('lets requests through when Redis cannot be reached, rather than failing them, and says so once', async () => {
-    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const logged = vi.spyOn(log, 'warn').mockImplementation(() => {});
     try {
       const limiter = open({ rate: 1, burst: 1 }, 'redis://127.0.0.1:1');
       expect(await takeMany(limiter, bucket(), 3)).toEqual([ALLOWED, ALLOWED, ALLOWED]);
       expect(logged).toHaveBeenCalledTimes(1);
-      expect(String(logged.mock.calls[0]![0])).toContain('allowing requests');
+      expect(String(logged.mock.calls[0]![1])).toContain('allowing requests');
     } finally {
       logged.mockRestore();
     }
+  });
+});
+
+describe('attemptLimiter (failed attempts per client)', () => {
+  const opened: { close(): Promise<void> }[] = [];
+  afterAll(async () => {
+    await Promise.all(opened.map((limiter) => limiter.close()));
+  });
+  const open = (attempts: number, redisUrl?: string) => {
+    const limiter = attemptLimiter({ attempts, windowSeconds: 60 }, { redisUrl, prefix: `${RUN_PREFIX}attempts:` });
+    opened.push(limiter);
+    return limiter;
+  };
+  const client = () => `ip:${randomBytes(4).toString('hex')}`;
+
+  it('refuses a client after its allowed failures, for the rest of the window, and no other client', async () => {
+    const limiter = open(3);
+    const ip = client();
+    for (let i = 0; i < 3; i++) {
+      expect(await limiter.check(ip)).toEqual(ALLOWED);
+      await limiter.fail(ip);
+    }
+    const refused = await limiter.check(ip);
+    expect(refused.allowed).toBe(false);
+    expect(refused.retryAfterSeconds).toBeGreaterThan(55);
+    expect(refused.retryAfterSeconds).toBeLessThanOrEqual(60);
+    expect(await limiter.check(client())).toEqual(ALLOWED);
+  });
+
+  it('counts one client’s failures across processes through Redis', async ({ skip }) => {
+    skip(!redisUp, redisSkip);
+    const first = open(2, REDIS_URL);
+    const second = open(2, REDIS_URL);
+    const ip = client();
+    await first.fail(ip);
+    expect(await second.check(ip)).toEqual(ALLOWED);
+    await second.fail(ip);
+    expect((await first.check(ip)).allowed).toBe(false);
+    expect((await second.check(ip)).allowed).toBe(false);
+  });
+
+  it('keeps counting in the process while Redis is unreachable, rather than letting floods through', async () => {
+    const logged = vi.spyOn(log, 'warn').mockImplementation(() => {});
+    try {
+      const limiter = open(2, 'redis://127.0.0.1:1');
+      const ip = client();
+      await limiter.fail(ip);
+      await limiter.fail(ip);
+      expect((await limiter.check(ip)).allowed).toBe(false);
+    } finally {
+      logged.mockRestore();
+    }
+  });
+});
+
+describe(`failed authentications per client IP through the API on ${inject('databaseKind')}`, () => {
+  let api: RunningApi;
+  beforeAll(async () => {
+    api = await startApi({ authFailures: attemptLimiter({ attempts: 3, windowSeconds: 60 }, { prefix: `${RUN_PREFIX}api-attempts:` }) });
+  });
+  afterAll(async () => {
+    await api.close();
+  });
+
+  /** A GET from a chosen loopback address (Linux routes all of 127/8 to lo). */
+  const from = (localAddress: string, path: string, headers: Record<string, string>) =>
+    new Promise<{ status: number; retryAfter?: string; body: any }>((resolve, reject) => {
+      const request = http.get(`${api.baseUrl}${path}`, { localAddress, headers, agent: false }, (response) => {
+        let text = '';
+        response.on('data', (chunk) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode!, retryAfter: response.headers['retry-after'] as string | undefined, body: JSON.parse(text) }));
+      });
+      request.on('error', reject);
+    });
+
+  it('refuses an address that keeps presenting bad App Keys with 429 in both dialects, before looking keys up, and only that address', async () => {
+    const app = await createTestApp();
+    const users = `/v1/apps/${app.clientId}/users`;
+    const bad = () => ({ Authorization: basicAuth(`whk_${randomBytes(24).toString('base64url')}`) });
+    for (let i = 0; i < 3; i++) expect((await from('127.0.0.3', users, bad())).status).toBe(401);
+
+    const human = await from('127.0.0.3', users, bad());
+    expect(human.status).toBe(429);
+    expect(Number(human.retryAfter)).toBeGreaterThan(0);
+    expect(human.body).toEqual({ statusCode: 429, error: 'Too Many Requests', message: expect.stringContaining('invalid App Key from this address') });
+    const ngrok = await from('127.0.0.3', '/app/users', { Authorization: `Bearer whk_${'x'.repeat(32)}`, 'Ngrok-Version': '2' });
+    expect(ngrok.status).toBe(429);
+    expect(ngrok.body).toMatchObject({ error_code: 'ERR_WEARHOUSE_429', status_code: 429 });
+    // Until the window passes, the address is not served at all, even with a good key …
+    expect((await from('127.0.0.3', users, { Authorization: basicAuth(app.appKey) })).status).toBe(429);
+    // … while other addresses are served as before.
+    expect((await from('127.0.0.4', users, { Authorization: basicAuth(app.appKey) })).status).toBe(200);
+    expect((await from('127.0.0.4', users, bad())).status).toBe(401);
   });
 });
 
@@ -186,7 +285,7 @@ describe(`rate limiting through the API on ${inject('databaseKind')}`, () => {
     expect(limited.headers.get('retry-after')).toBe('1');
     expect(limited.headers.get('cache-control')).toBe('no-store');
     expect(await limited.json()).toEqual({
-      error_code: 'ERR_WEARHOUSE_401',
+      error_code: 'ERR_WEARHOUSE_429',
       status_code: 429,
       msg: expect.stringContaining('retry in 1 s'),
       details: { operation_id: expect.stringMatching(/^op_/) },

@@ -1,6 +1,10 @@
-// Per-key token buckets for the Application API: `rate` requests per second sustained, `burst` at
-// once. In-process by default; shared by every Wearhouse process through Redis when REDIS_URL is set.
+// Rate limits, in-process by default and shared by every Wearhouse process through Redis when
+// REDIS_URL is set: per-key token buckets for the Application API (`rate` requests per second
+// sustained, `burst` at once), and per-client failed-attempt limits checked before authentication
+// (bad App Keys per IP; the portal's sign-in can count failed passwords the same way).
 import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { errorFields, log } from '../log';
 
 export type RateVerdict = { allowed: boolean; retryAfterSeconds: number };
 
@@ -64,17 +68,19 @@ return {allowed, retry}`;
 
 const FIRST_CONNECTION_WAIT_MS = 1_000;
 
-export function redisLimiter({ rate, burst }: RateSettings, url: string): RateLimiter {
+/**
+ * A Redis client for a limiter. Until its first connection is up, callers wait for it (briefly)
+ * instead of being waved through: a freshly started process would otherwise not count its first
+ * requests at all. Later outages fail at once (no offline queue); each limiter decides what then.
+ */
+function limiterRedis(url: string, outageMessage: string) {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
   let warned = false;
   redis.on('error', (error: Error) => {
-    if (!warned) console.error('wearhouse: rate limiting through Redis failed; allowing requests:', error.message);
+    if (!warned) log.warn({ error: errorFields(error) }, outageMessage);
     warned = true;
   });
   redis.on('ready', () => (warned = false));
-  // Until the first connection is up, wait for it (briefly) instead of waving requests through: a
-  // freshly started process would otherwise not count its first requests at all. Later outages
-  // still fail open at once.
   const firstConnection = new Promise<void>((resolve) => {
     const done = () => {
       clearTimeout(timer);
@@ -85,21 +91,76 @@ export function redisLimiter({ rate, burst }: RateSettings, url: string): RateLi
     for (const event of ['ready', 'error', 'end']) redis.once(event, done);
   });
   return {
+    redis,
+    whenConnected: () => (redis.status === 'ready' ? Promise.resolve() : firstConnection),
+    close: async () => void (await redis.quit().catch(() => undefined)),
+  };
+}
+
+export function redisLimiter({ rate, burst }: RateSettings, url: string, prefix = 'wearhouse:rate:'): RateLimiter {
+  const { redis, whenConnected, close } = limiterRedis(url, 'rate limiting through Redis failed; allowing requests');
+  return {
     async take(key) {
-      if (redis.status !== 'ready') await firstConnection;
+      await whenConnected();
       try {
-        const [allowed, retry] = (await redis.eval(TAKE_SCRIPT, 1, `wearhouse:rate:${key}`, rate, burst)) as [number, number];
+        const [allowed, retry] = (await redis.eval(TAKE_SCRIPT, 1, `${prefix}${key}`, rate, burst)) as [number, number];
         return allowed === 1 ? ALLOW : { allowed: false, retryAfterSeconds: Math.max(1, retry) };
       } catch {
         // Redis down: a limiter must not take the API down with it.
         return ALLOW;
       }
     },
-    close: async () => void (await redis.quit().catch(() => undefined)),
+    close,
   };
 }
 
 export function limiterFromConfig(settings: RateSettings, redisUrl: string | undefined): RateLimiter {
   if (settings.rate <= 0) return unlimited();
   return redisUrl ? redisLimiter(settings, redisUrl) : inProcessLimiter(settings);
+}
+
+/**
+ * Failed attempts per client, checked before the work an attempt costs: `check` before
+ * authenticating (no lookup once the client has failed too often), `fail` after a failure.
+ */
+export interface AttemptLimiter {
+  check(client: string): Promise<RateVerdict>;
+  fail(client: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** `attempts` failures per client within `windowSeconds`; 0 attempts turns the limit off. */
+export type AttemptSettings = { attempts: number; windowSeconds: number };
+
+export function noAttemptLimit(): AttemptLimiter {
+  return { check: async () => ALLOW, fail: async () => {}, close: async () => {} };
+}
+
+/**
+ * A failed-attempt limit on rate-limiter-flexible: in memory, or in Redis (keys under `prefix`)
+ * with an in-memory stand-in while Redis is unreachable, so an outage of Redis neither opens the
+ * gate to floods nor refuses everyone.
+ */
+export function attemptLimiter(settings: AttemptSettings, options: { redisUrl?: string; prefix: string }): AttemptLimiter {
+  if (settings.attempts <= 0) return noAttemptLimit();
+  const shape = { points: settings.attempts, duration: settings.windowSeconds };
+  const memory = new RateLimiterMemory({ ...shape, keyPrefix: options.prefix });
+  const redis = options.redisUrl ? limiterRedis(options.redisUrl, 'failed-attempt limits through Redis failed; counting in this process') : undefined;
+  // While Redis is unreachable, rate-limiter-flexible counts in memory (its "insurance").
+  const store: RateLimiterAbstract = redis
+    ? new RateLimiterRedis({ ...shape, storeClient: redis.redis, keyPrefix: options.prefix, insuranceLimiter: memory })
+    : memory;
+  return {
+    async check(client) {
+      await redis?.whenConnected();
+      const state = await store.get(client).catch(() => null);
+      if (!state || state.consumedPoints < settings.attempts) return ALLOW;
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(state.msBeforeNext / 1000)) };
+    },
+    async fail(client) {
+      await redis?.whenConnected();
+      await store.penalty(client, 1).catch(() => undefined);
+    },
+    close: async () => void (await redis?.close()),
+  };
 }

@@ -3,6 +3,8 @@
 import http from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { isApiPath } from '../api/app';
+import { errorFields, log } from '../log';
+import { guardUnreadBody } from './unread-body';
 
 type NextHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
 
@@ -20,19 +22,22 @@ export type AppServer = {
 type FetchApp = { fetch: (request: Request, env: object) => Response | Promise<Response> };
 
 export function createAppServer(api: FetchApp): AppServer {
-  const apiListener = getRequestListener((request, env) => api.fetch(request, env));
+  // The API's unread bodies are drained by guardUnreadBody (capped, lingering), not by Hono's own
+  // clean-up, which gives up after 500 ms and then destroys the socket under the client.
+  const apiListener = getRequestListener((request, env) => api.fetch(request, env), { autoCleanupIncoming: false });
   let next: NextHandler | undefined;
   let started = false;
 
   const server = http.createServer((req, res) => {
     const pathname = (req.url ?? '/').split('?')[0]!;
     if (isApiPath(pathname)) {
+      guardUnreadBody(req, res);
       if (!started && pathname !== '/healthz' && pathname !== '/readyz') return starting(res, true);
       return void apiListener(req, res);
     }
     if (!started || !next) return starting(res, false);
     next(req, res).catch((error: unknown) => {
-      console.error('wearhouse: portal request failed:', error);
+      log.error({ method: req.method, error: errorFields(error) }, 'portal request failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('Internal Server Error');
     });
   });

@@ -20,7 +20,9 @@ import { buildPortal, buildState, productionBuildProblem } from './build';
 import { createAppServer, type AppServer } from './http';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const say = (message: string) => console.log(`wearhouse: ${message}`);
+// Progress goes to the structured log; the first-start credentials banner and a fatal start-up
+// error stay plain text for the person at the terminal.
+const say = (message: string) => log.info(message);
 
 /** How often the watchdog asks the embedded database a trivial query, and how long it waits. */
 const PROBE_EVERY_MS = 2_000;

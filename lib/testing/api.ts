@@ -2,19 +2,31 @@
 // Next.js): real HTTP, so clients such as curl and the official ngrok client can talk to it.
 import type { AddressInfo } from 'node:net';
 import { createApi } from '../api/app';
-import { unlimited, type RateLimiter } from '../api/rate-limit';
+import { noAttemptLimit, unlimited, type AttemptLimiter, type RateLimiter } from '../api/rate-limit';
 import { createAppServer } from '../server/http';
 
-export type RunningApi = { baseUrl: string; close(): Promise<void> };
+export type RunningApi = {
+  baseUrl: string;
+  /** TCP connections the server has accepted so far (to tell kept-alive connections from new ones). */
+  connections(): number;
+  close(): Promise<void>;
+};
 
-export async function startApi(options: { limiter?: RateLimiter } = {}): Promise<RunningApi> {
-  const api = createApi({ readiness: { isStarted: () => true }, limiter: options.limiter ?? unlimited() });
+export async function startApi(options: { limiter?: RateLimiter; authFailures?: AttemptLimiter } = {}): Promise<RunningApi> {
+  const api = createApi({
+    readiness: { isStarted: () => true },
+    limiter: options.limiter ?? unlimited(),
+    authFailures: options.authFailures ?? noAttemptLimit(),
+  });
   const appServer = createAppServer(api);
   appServer.markStarted();
+  let connections = 0;
+  appServer.server.on('connection', () => void connections++);
   await new Promise<void>((resolve) => appServer.server.listen(0, '127.0.0.1', resolve));
   const { port } = appServer.server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}`,
+    connections: () => connections,
     close: async () => {
       await appServer.drain(1_000);
       await api.close();

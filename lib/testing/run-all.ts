@@ -1,23 +1,51 @@
 // `npm test`: every suite — unit/integration and API (Vitest, against PGlite and, with
 // TEST_DATABASE_URL, PostgreSQL) and the end-to-end journeys (Playwright in Chromium) — then one
 // closing line `N passed, N failed` summed over all of them. Exits non-zero if anything failed.
+// Every suite's output (with the servers' JSON logs at level info) is kept in test-logs/*.log and
+// scanned for secrets: a leaked App Key, client secret or token counts as a failed test.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { buildIsCurrent, buildPortal } from '../server/build';
+import { findLeakedSecrets } from './secret-scan';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const results = path.join(root, 'test-results');
+// Not under test-results/: Playwright empties that folder when it starts.
+const logs = path.join(root, 'test-logs');
 type Tally = { passed: number; failed: number; skipped: number };
 const tallies = new Map<string, Tally>();
 const tally = (suite: string) => tallies.get(suite) ?? tallies.set(suite, { passed: 0, failed: 0, skipped: 0 }).get(suite)!;
 
-function run(command: string, args: string[], env: Record<string, string> = {}): Promise<number> {
+/** JSON log lines (ours, or a web server's relayed by Playwright, maybe coloured) go to the log file only. */
+const LOG_LINE = /^\s*(?:\[WebServer\]\s*)?\{"level":/;
+const ANSI = /\x1b\[[0-9;]*m/g;
+
+/** Run a suite, its output to the terminal (without JSON log lines) and all of it to `logFile`. */
+function run(command: string, args: string[], logFile: string, env: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
-    child.once('exit', (code) => resolve(code ?? 1));
-    child.once('error', () => resolve(1));
+    const file = fs.createWriteStream(logFile);
+    const child = spawn(command, args, {
+      cwd: root,
+      stdio: ['inherit', 'pipe', 'pipe'],
+      env: { FORCE_COLOR: process.env.NO_COLOR ? '0' : '1', ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info', ...env },
+    });
+    const relay = (from: NodeJS.ReadableStream, to: NodeJS.WriteStream) =>
+      new Promise<void>((done) => {
+        const lines = readline.createInterface({ input: from, crlfDelay: Infinity });
+        lines.on('line', (line) => {
+          file.write(`${line}\n`);
+          if (!LOG_LINE.test(line.replace(ANSI, ''))) to.write(`${line}\n`);
+        });
+        lines.once('close', done);
+      });
+    const relayed = Promise.all([relay(child.stdout!, process.stdout), relay(child.stderr!, process.stderr)]);
+    const finish = (code: number) => void relayed.then(() => file.end(() => resolve(code)));
+    child.once('exit', (code) => finish(code ?? 1));
+    child.once('error', () => finish(1));
   });
 }
 
@@ -44,7 +72,7 @@ function readJson<T>(file: string): T | null {
 async function vitest() {
   const report = path.join(results, 'vitest.json');
   fs.rmSync(report, { force: true });
-  const code = await run(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`]);
+  const code = await run(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], path.join(logs, 'vitest.log'));
   type Report = { testResults: { name: string; assertionResults: { status: string }[] }[] };
   const parsed = readJson<Report>(report);
   if (!parsed) {
@@ -66,7 +94,13 @@ async function vitest() {
 async function playwright() {
   const report = path.join(results, 'e2e.json');
   fs.rmSync(report, { force: true });
-  const code = await run(process.execPath, ['node_modules/@playwright/test/cli.js', 'test'], { PLAYWRIGHT_JSON_OUTPUT_FILE: report });
+  // The server's data folder, made here so that it is removed afterwards (playwright.config.ts
+  // would make one of its own and leave it behind).
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-e2e-'));
+  const code = await run(process.execPath, ['node_modules/@playwright/test/cli.js', 'test'], path.join(logs, 'e2e.log'), {
+    PLAYWRIGHT_JSON_OUTPUT_FILE: report,
+    WEARHOUSE_E2E_DATA_DIR: dataDir,
+  }).finally(() => fs.rmSync(dataDir, { recursive: true, force: true }));
   const parsed = readJson<{ stats: { expected: number; unexpected: number; flaky: number; skipped: number } }>(report);
   const e2e = tally('e2e');
   if (!parsed) {
@@ -79,8 +113,29 @@ async function playwright() {
   if (code !== 0 && e2e.failed === 0) e2e.failed = 1;
 }
 
+/** One test per log: it passes when no secret the suite created (whk_, whs_, whc_, wha_, whp_ …) appears in it. */
+function scanLogs(files: string[]) {
+  for (const file of files) {
+    const scan = tally('log scan');
+    if (!fs.existsSync(file)) {
+      scan.failed++;
+      console.error(`npm test: no log to scan at ${path.relative(root, file)}`);
+      continue;
+    }
+    const leaks = findLeakedSecrets(fs.readFileSync(file, 'utf8'));
+    if (leaks.length === 0) {
+      scan.passed++;
+      continue;
+    }
+    scan.failed++;
+    console.error(`npm test: ${leaks.length} secret(s) in ${path.relative(root, file)}:`);
+    for (const leak of leaks.slice(0, 20)) console.error(`  line ${leak.line}: ${leak.masked}`);
+  }
+}
+
 async function main() {
   fs.mkdirSync(results, { recursive: true });
+  fs.mkdirSync(logs, { recursive: true });
   ensureChromium();
   if (!buildIsCurrent(root)) {
     console.log('npm test: building the portal for the server and end-to-end tests…');
@@ -88,6 +143,7 @@ async function main() {
   }
   await vitest();
   await playwright();
+  scanLogs(['vitest.log', 'e2e.log'].map((name) => path.join(logs, name)));
 
   console.log('\nSuites:');
   for (const [suite, t] of tallies) console.log(`  ${suite.padEnd(17)} ${t.passed} passed, ${t.failed} failed${t.skipped ? `, ${t.skipped} skipped` : ''}`);

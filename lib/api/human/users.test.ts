@@ -222,6 +222,34 @@ describe(`Human API users on ${inject('databaseKind')}`, () => {
       expect(await back.json()).toEqual(newestFirst.slice(0, 3));
     });
 
+    it('pages by before_id cursor, linking the next page by the last humanId listed', async () => {
+      const app = await createTestApp();
+      const newestFirst = (await createTestUsers(app, 5)).map(asHuman).reverse();
+
+      const first = await call(usersPath(app, `?limit=2&before_id=${newestFirst[0]!.humanId}`), { key: app.appKey });
+      expect(await first.json()).toEqual(newestFirst.slice(1, 3));
+      const firstLinks = links(first);
+      expect(Object.keys(firstLinks)).toEqual(['next']);
+      expect(Object.fromEntries(new URL(firstLinks.next!).searchParams)).toEqual({ limit: '2', offset: '0', before_id: newestFirst[2]!.humanId });
+
+      const second = await follow(firstLinks.next!, app.appKey);
+      expect(await second.json()).toEqual(newestFirst.slice(3, 5));
+      expect(links(second)).toEqual({});
+    });
+
+    it('caps offset, saying in plain words how to page further', async () => {
+      const app = await createTestApp();
+      await createTestUsers(app, 1);
+      expect((await call(usersPath(app, '?offset=10000'), { key: app.appKey })).status).toBe(200);
+
+      const deep = await expectHumanError(await call(usersPath(app, '?offset=10001'), { key: app.appKey }), 400, 'Bad Request');
+      expect(deep.message).toBe("offset must be a whole number from 0 to 10000. To page further, follow the Link header's next URL: past that depth it carries a before_id cursor, which stays fast at any depth.");
+      const words = await expectHumanError(await call(usersPath(app, '?limit=abc'), { key: app.appKey }), 400, 'Bad Request');
+      expect(words.message).toBe('limit must be a whole number from 1 to 500.');
+      const empty = await expectHumanError(await call(usersPath(app, '?external_id='), { key: app.appKey }), 400, 'Bad Request');
+      expect(empty.message).toBe('external_id must be 1 to 255 characters.');
+    });
+
     it('links no next page when the last page is exactly full, and an offset past the end lists nothing', async () => {
       const app = await createTestApp();
       const created = await createTestUsers(app, 4);

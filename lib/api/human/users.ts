@@ -6,8 +6,7 @@ import { CLIENT_ID_PATTERN } from '../../apps/access';
 import { DomainError } from '../../errors';
 import { HUMAN_ID_PATTERN } from '../../users/human-id';
 import { createUser, deleteUser, getUser, listUsers, MAX_PAGE_SIZE, NewUserInput, type User } from '../../users/users';
-import { baseUrlOf, createDialectRouter, integerQueryParam, type Dialect } from '../dialect';
-import type { RateLimiter } from '../rate-limit';
+import { baseUrlOf, createDialectRouter, type ApiLimits, integerQueryParam, type Dialect } from '../dialect';
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict',
@@ -96,10 +95,23 @@ const Since = z.string().transform((value, ctx) => {
   return date;
 });
 
+/**
+ * The deepest offset served: OFFSET reads and throws away every row it skips, so at a million users
+ * a deep page takes seconds and, on the single-threaded embedded engine, stalls every other app.
+ * Deeper pages are reached through the before_id cursor, an index range scan at any depth.
+ */
+export const MAX_OFFSET = 10_000;
+
 const ListQuery = z.object({
   limit: integerQueryParam('limit', { min: 1, max: MAX_PAGE_SIZE, default: 50, description: `Users per page (1–${MAX_PAGE_SIZE}).` }),
-  offset: integerQueryParam('offset', { min: 0, max: 1_000_000_000, default: 0, description: 'How many users to skip.' }),
-  external_id: z.string().min(1).max(255).optional()
+  offset: integerQueryParam('offset', {
+    min: 0, max: MAX_OFFSET, default: 0,
+    description: `How many users to skip (up to ${MAX_OFFSET}; page further with the \`Link\` header's next URL, which carries a before_id cursor).`,
+    tooLarge: "To page further, follow the Link header's next URL: past that depth it carries a before_id cursor, which stays fast at any depth.",
+  }),
+  before_id: z.string().regex(HUMAN_ID_PATTERN, 'before_id is a humanId: 32 hexadecimal characters.').optional()
+    .openapi({ param: { name: 'before_id', in: 'query' }, description: 'Only users listed after this humanId (a cursor from a Link header).', example: '0a34dca6b9fe0b2361038bd371d96539' }),
+  external_id: z.string().min(1, 'external_id must be 1 to 255 characters.').max(255, 'external_id must be 1 to 255 characters.').optional()
     .openapi({ param: { name: 'external_id', in: 'query' }, description: 'Only the user with this externalId.' }),
   created_since: Since.optional()
     .openapi({ param: { name: 'created_since', in: 'query' }, type: 'string', description: 'Only users created at or after this time.', example: '20131228T184610Z' }),
@@ -112,14 +124,15 @@ const errors = {
   401: { description: 'Missing, unknown or revoked App Key', content: { 'application/json': { schema: HumanError } } },
   403: { description: 'The App Key belongs to another app', content: { 'application/json': { schema: HumanError } } },
   413: { description: 'Request body larger than 1 MB', content: { 'application/json': { schema: HumanError } } },
-  429: { description: 'Rate limit for this App Key exceeded (see Retry-After)', content: { 'application/json': { schema: HumanError } } },
+  429: { description: 'Rate limit for this App Key exceeded, or too many invalid App Keys from this address (see Retry-After)', content: { 'application/json': { schema: HumanError } } },
+  503: { description: 'The database is down or restarting (see Retry-After)', content: { 'application/json': { schema: HumanError } } },
 };
 const notFound = { 404: { description: 'No such user in this app', content: { 'application/json': { schema: HumanError } } } };
 const security = [{ appKeyBasic: [] }];
 const tags = ['Human API dialect'];
 
 const listRoute = createRoute({
-  method: 'get', path: '/apps/{clientId}/users', tags, security,
+  method: 'get', path: '/{clientId}/users', tags, security,
   summary: "List an app's users, newest first",
   request: { params: z.object({ clientId: ClientId }), query: ListQuery },
   responses: {
@@ -133,7 +146,7 @@ const listRoute = createRoute({
 });
 
 const getRoute = createRoute({
-  method: 'get', path: '/apps/{clientId}/users/{humanId}', tags, security,
+  method: 'get', path: '/{clientId}/users/{humanId}', tags, security,
   summary: 'Get one user',
   request: { params: z.object({ clientId: ClientId, humanId: HumanId }) },
   responses: { 200: { description: 'The user', content: { 'application/json': { schema: HumanUser } } }, ...errors, ...notFound },
@@ -146,7 +159,7 @@ const NewUserBody = z
   .openapi('HumanNewUser', { example: { externalId: 'user@example.com' } });
 
 const createRouteDef = createRoute({
-  method: 'post', path: '/apps/{clientId}/users', tags, security,
+  method: 'post', path: '/{clientId}/users', tags, security,
   summary: 'Create a user (idempotent by externalId)',
   request: {
     params: z.object({ clientId: ClientId }),
@@ -167,7 +180,7 @@ const createRouteDef = createRoute({
 });
 
 const deleteRoute = createRoute({
-  method: 'delete', path: '/apps/{clientId}/users/{humanId}', tags, security,
+  method: 'delete', path: '/{clientId}/users/{humanId}', tags, security,
   summary: 'Delete a user with all their connections, readings, sessions and tokens',
   request: { params: z.object({ clientId: ClientId, humanId: HumanId }) },
   responses: { 204: { description: 'Deleted; empty body' }, ...errors, ...notFound },
@@ -184,24 +197,34 @@ const toHumanUser = (user: User) => ({
   updatedAt: user.updatedAt.toISOString(),
 });
 
-function linkHeader(c: Context, offset: number, limit: number, hasMore: boolean): string | undefined {
+/**
+ * Human API's `Link` header. Pages link by offset while the next one is within MAX_OFFSET, and by
+ * a before_id cursor (the last humanId listed) past it or once the request itself used a cursor;
+ * a cursor page has no "prev" link (going back would need the page's first humanId in reverse).
+ */
+function linkHeader(c: Context, page: { offset: number; limit: number; beforeId?: string; lastHumanId?: string; hasMore: boolean }): string | undefined {
   const url = new URL(c.req.url);
-  const page = (newOffset: number) => {
+  const link = (params: { offset: number; beforeId?: string }) => {
     const target = new URL(`${baseUrlOf(c)}${url.pathname}${url.search}`);
-    target.searchParams.set('offset', String(newOffset));
-    target.searchParams.set('limit', String(limit));
+    target.searchParams.set('offset', String(params.offset));
+    target.searchParams.set('limit', String(page.limit));
+    if (params.beforeId) target.searchParams.set('before_id', params.beforeId);
+    else target.searchParams.delete('before_id');
     return target.toString();
   };
   const links: string[] = [];
-  if (hasMore) links.push(`<${page(offset + limit)}>; rel="next"`);
-  if (offset > 0) links.push(`<${page(Math.max(0, offset - limit))}>; rel="prev"`);
+  if (page.hasMore) {
+    const byOffset = !page.beforeId && page.offset + page.limit <= MAX_OFFSET;
+    links.push(`<${byOffset ? link({ offset: page.offset + page.limit }) : link({ offset: 0, beforeId: page.lastHumanId })}>; rel="next"`);
+  }
+  if (page.offset > 0 && !page.beforeId) links.push(`<${link({ offset: Math.max(0, page.offset - page.limit) })}>; rel="prev"`);
   return links.length ? links.join(', ') : undefined;
 }
 
 // ---- Routes ----------------------------------------------------------------------------------
 
-export function humanRoutes(limiter: RateLimiter) {
-  const router = createDialectRouter(humanDialect, limiter);
+export function humanRoutes(limits: ApiLimits) {
+  const router = createDialectRouter(humanDialect, limits);
 
   router.openapi(listRoute, async (c) => {
     const { clientId } = c.req.valid('param');
@@ -212,8 +235,9 @@ export function humanRoutes(limiter: RateLimiter) {
       externalId: query.external_id,
       createdSince: query.created_since,
       updatedSince: query.updated_since,
+      beforeHumanId: query.before_id,
     });
-    const link = linkHeader(c, query.offset, query.limit, page.hasMore);
+    const link = linkHeader(c, { offset: query.offset, limit: query.limit, beforeId: query.before_id, lastHumanId: page.users.at(-1)?.humanId, hasMore: page.hasMore });
     if (link) c.header('Link', link);
     return c.json(page.users.map(toHumanUser), 200);
   });

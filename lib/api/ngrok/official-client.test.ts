@@ -96,7 +96,7 @@ describe(`the official @ngrok/ngrok-api client on ${inject('databaseKind')}`, ()
       () => expect.fail('the deleted user was still found'),
       (rejection: unknown) => rejection as { errorCode: string; statusCode: number; msg: string; details: Map<string, string> },
     );
-    expect(error).toMatchObject({ errorCode: 'ERR_WEARHOUSE_300', statusCode: 404, msg: expect.stringContaining(doomed!.humanId) });
+    expect(error).toMatchObject({ errorCode: 'ERR_WEARHOUSE_404', statusCode: 404, msg: expect.stringContaining(doomed!.humanId) });
     // The client camel-cases every key it receives, the details' too: operation_id → operationId.
     expect(error.details).toBeInstanceOf(Map);
     expect(error.details.get('operationId')).toMatch(/^op_[\w-]+$/);
@@ -110,7 +110,7 @@ describe(`the official @ngrok/ngrok-api client on ${inject('databaseKind')}`, ()
     const [user] = await createTestUsers(app, 1);
     const client = new Ngrok({ apiToken: 'whk_notarealkeynotarealkeynotarealkey', baseUrl: api.baseUrl });
 
-    await expect(client.applicationUsers.get(user!.humanId)).rejects.toMatchObject({ errorCode: 'ERR_WEARHOUSE_200', statusCode: 401 });
+    await expect(client.applicationUsers.get(user!.humanId)).rejects.toMatchObject({ errorCode: 'ERR_WEARHOUSE_401', statusCode: 401 });
     await expect(client.applicationUsers.list()).rejects.toMatchObject({ statusCode: 401 });
   });
 });

@@ -4,26 +4,16 @@
 import { randomBytes } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { DomainError, type ErrorKind } from '../../errors';
+import { DomainError } from '../../errors';
 import { HUMAN_ID_PATTERN } from '../../users/human-id';
 import { deleteUser, getUser, listUsers, type User } from '../../users/users';
-import { baseUrlOf, createDialectRouter, integerQueryParam, type ApiContext, type Dialect } from '../dialect';
-import type { RateLimiter } from '../rate-limit';
+import { baseUrlOf, createDialectRouter, type ApiLimits, integerQueryParam, type ApiContext, type Dialect } from '../dialect';
 
-/** Stable error codes: the `n` of ERR_WEARHOUSE_<n>, one per kind of failure. */
-export const NGROK_ERROR_CODES: Record<ErrorKind | 'version' | 'internal', number> = {
-  version: 100,
-  invalid_input: 101,
-  unauthorized: 200,
-  forbidden: 201,
-  not_found: 300,
-  conflict: 301,
-  payload_too_large: 400,
-  unsupported_media_type: 402,
-  rate_limited: 401,
-  internal: 500,
-  unavailable: 503,
-};
+/**
+ * The error code is the HTTP status (`ERR_WEARHOUSE_429` for 429), so that the code and the status
+ * never disagree; which check failed is in `msg` and, for a bad parameter, `details.param`.
+ */
+const errorCode = (status: number) => `ERR_WEARHOUSE_${status}`;
 
 class VersionError extends DomainError {
   constructor(message: string) {
@@ -43,16 +33,14 @@ export const ngrokDialect: Dialect = {
   },
   renderError(c, error) {
     const status = error?.status ?? 500;
-    const code = error instanceof VersionError ? NGROK_ERROR_CODES.version : error ? NGROK_ERROR_CODES[error.kind] : NGROK_ERROR_CODES.internal;
     const operationId = `op_${randomBytes(12).toString('base64url')}`;
     const details: Record<string, string> = { operation_id: operationId };
-    if (error?.extra.issues?.[0]?.path) details.param = error.extra.issues[0].path;
+    if (error instanceof VersionError) details.param = 'Ngrok-Version';
+    else if (error?.extra.issues?.[0]?.path) details.param = error.extra.issues[0].path;
     const headers: Record<string, string> = { 'Cache-Control': 'no-store', 'Ngrok-Operation-Id': operationId };
-    // The refused body stays unread on the socket, and the server drops such a connection soon
-    // after: tell keep-alive clients not to send their next request on it.
     if (error?.extra.retryAfterSeconds) headers['Retry-After'] = String(error.extra.retryAfterSeconds);
     return c.json(
-      { error_code: `ERR_WEARHOUSE_${code}`, status_code: status, msg: error?.message ?? 'Something went wrong on our side.', details },
+      { error_code: errorCode(status), status_code: status, msg: error?.message ?? 'Something went wrong on our side.', details },
       status as 400,
       headers,
     );
@@ -91,7 +79,7 @@ const ApplicationUserList = z
 
 const NgrokError = z
   .object({
-    error_code: z.string().openapi({ example: 'ERR_WEARHOUSE_300' }),
+    error_code: z.string().openapi({ example: 'ERR_WEARHOUSE_404' }),
     status_code: z.number().int().openapi({ example: 404 }),
     msg: z.string(),
     details: z.record(z.string(), z.string()).openapi({ example: { operation_id: 'op_2a9Xc…' } }),
@@ -117,7 +105,8 @@ const errorResponses = {
   400: { description: 'Missing or unsupported Ngrok-Version, malformed id or paging value', content: { 'application/json': { schema: NgrokError } } },
   401: { description: 'Missing, unknown or revoked App Key', content: { 'application/json': { schema: NgrokError } } },
   413: { description: 'Request body larger than 1 MB', content: { 'application/json': { schema: NgrokError } } },
-  429: { description: 'Rate limit for this App Key exceeded (see Retry-After)', content: { 'application/json': { schema: NgrokError } } },
+  429: { description: 'Rate limit for this App Key exceeded, or too many invalid App Keys from this address (see Retry-After)', content: { 'application/json': { schema: NgrokError } } },
+  503: { description: 'The database is down or restarting (see Retry-After)', content: { 'application/json': { schema: NgrokError } } },
 };
 const notFound = { 404: { description: 'No such user in this app', content: { 'application/json': { schema: NgrokError } } } };
 const security = [{ appKeyBearer: [] }];
@@ -168,8 +157,8 @@ function listUri(c: Context) {
 
 // ---- Routes ----------------------------------------------------------------------------------
 
-export function ngrokRoutes(limiter: RateLimiter) {
-  const router = createDialectRouter(ngrokDialect, limiter);
+export function ngrokRoutes(limits: ApiLimits) {
+  const router = createDialectRouter(ngrokDialect, limits);
 
   router.openapi(listRoute, async (c) => {
     const query = c.req.valid('query');
