@@ -55,10 +55,14 @@ async function startProxy(target: { host?: string; port?: number; path?: string 
   };
 }
 
+// The embedded engine's URL has no host part (`postgres://postgres@/postgres?host=/folder`), which
+// WHATWG URL refuses; read it with a placeholder host.
+const parseDatabaseUrl = (url: string) => new URL(url.replace('@/', '@placeholder/'));
+
 /** Where a postgres:// URL points: host and port, or the Unix socket of a host that is a folder. */
 function targetOf(url: string) {
-  const parsed = new URL(url);
-  const host = decodeURIComponent(parsed.hostname || parsed.searchParams.get('host') || '127.0.0.1');
+  const parsed = parseDatabaseUrl(url);
+  const host = parsed.searchParams.get('host') ?? decodeURIComponent(parsed.hostname || '127.0.0.1');
   const port = Number(parsed.port || 5432);
   return host.startsWith('/') ? { path: path.join(host, `.s.PGSQL.${port}`) } : { host, port };
 }
@@ -147,7 +151,7 @@ describe(`the database going away under the API on ${kind}`, () => {
   it('answers 503 with Retry-After in both dialects while the connection is cut, and serves again once it is restored', async () => {
     const proxy = await startProxy(targetOf(runUrl));
     cleanups.push(() => proxy.close());
-    const viaProxy = new URL(runUrl);
+    const viaProxy = parseDatabaseUrl(runUrl);
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
     viaProxy.searchParams.delete('host');
