@@ -66,9 +66,12 @@ export function createApi({ readiness, limiter, authFailures }: ApiOptions) {
     const presented = c.req.header('x-request-id');
     const requestId = presented && REQUEST_ID.test(presented) ? presented : randomUUID();
     c.set('requestId', requestId);
-    await next();
+    // Set before the handler runs, so they go into the response it builds: setting headers on a
+    // finished response makes Hono rebuild it as a streamed one (about a fifth of the CPU of GET
+    // one user, measured by bench:api).
     c.header('Cache-Control', 'no-store');
     c.header('X-Request-Id', requestId);
+    await next();
     log.info({ requestId, method: c.req.method, route: c.req.routePath, status: c.res.status, durationMs: Math.round((performance.now() - started) * 10) / 10 }, 'request');
   });
   api.route('/', healthRoutes(readiness));
