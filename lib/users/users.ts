@@ -1,6 +1,7 @@
-// An app's end users: list, get, create (idempotent by externalId), delete (cascading), and the
-// portal's view of their tokens. Every function is scoped by the caller's access to the app.
-import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+// An app's end users: list, get, create (idempotent by externalId), delete (soft, purged later by
+// ./purge), and the portal's view of their tokens. Every function is scoped by the caller's access
+// to the app and sees live users only.
+import { and, desc, eq, gte, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { appIdFor } from '../apps/access';
 import { recordAudit } from '../audit/audit';
@@ -8,9 +9,10 @@ import type { Caller } from '../auth/caller';
 import { decrypt, encrypt } from '../auth/encryption';
 import { issueSecret } from '../auth/secrets';
 import { getDb } from '../db/client';
-import { apps, users } from '../db/schema';
+import { apps, connectSessions, users } from '../db/schema';
 import { forbidden, invalidInput, notFound } from '../errors';
 import { HUMAN_ID_PATTERN, newHumanId } from './human-id';
+import { wakePurger } from './purge';
 
 export type User = {
   humanId: string;
@@ -69,6 +71,8 @@ const userColumns = {
 /** Users joined to their app, for the DTO's clientId. */
 const selectUsers = () => getDb().select(userColumns).from(users).innerJoin(apps, eq(apps.id, users.appId));
 type UserRow = Awaited<ReturnType<typeof selectUsers>>[number];
+/** Every query of users adds this: a deleted user is gone for every reader at once. */
+const isLive = isNull(users.deletedAt);
 
 function toUser({ identityProviderName, identityProviderUrl, ...row }: UserRow): User {
   return {
@@ -85,7 +89,7 @@ function requireHumanId(humanId: string) {
 export async function listUsers(caller: Caller, clientId: string, query: ListUsersQuery): Promise<UserPage> {
   if (!(query.limit >= 1 && query.limit <= MAX_PAGE_SIZE)) throw invalidInput(`limit must be between 1 and ${MAX_PAGE_SIZE}.`);
   const appId = await appIdFor(caller, clientId);
-  const filters: SQL[] = [eq(users.appId, appId)];
+  const filters: SQL[] = [eq(users.appId, appId), isLive];
   if (query.externalId !== undefined) filters.push(eq(users.externalId, query.externalId));
   if (query.createdSince) filters.push(gte(users.createdAt, query.createdSince));
   if (query.updatedSince) filters.push(gte(users.updatedAt, query.updatedSince));
@@ -101,7 +105,7 @@ export async function listUsers(caller: Caller, clientId: string, query: ListUse
 export async function getUser(caller: Caller, clientId: string, humanId: string): Promise<User> {
   requireHumanId(humanId);
   const appId = await appIdFor(caller, clientId);
-  const [row] = await selectUsers().where(and(eq(users.appId, appId), eq(users.humanId, humanId)));
+  const [row] = await selectUsers().where(and(eq(users.appId, appId), eq(users.humanId, humanId), isLive));
   if (!row) throw notFound(`No user ${humanId}.`);
   return toUser(row);
 }
@@ -147,26 +151,30 @@ export async function createUser(
     return row?.humanId ?? null;
   });
   if (created) return { user: await getUser(caller, clientId, created), created: true };
-  const [existing] = await selectUsers().where(and(eq(users.appId, appId), eq(users.externalId, parsed.data.externalId)));
+  const [existing] = await selectUsers().where(and(eq(users.appId, appId), eq(users.externalId, parsed.data.externalId), isLive));
   if (!existing) throw notFound(`No user with externalId ${parsed.data.externalId}.`);
   return { user: toUser(existing), created: false };
 }
 
 /**
- * Delete a user and everything that belongs to it (connections, readings, rollups, Connect
- * sessions, tokens) in one transaction, with an audit entry. Unknown → NotFound.
+ * Delete a user: at once it is gone for every query (its tokens and Connect sessions too) and its
+ * externalId is free again; its connections, readings and rollups are removed afterwards in short
+ * batches by the purger (./purge), so a heavy user never stalls anyone. Unknown → NotFound.
  */
 export async function deleteUser(caller: Caller, clientId: string, humanId: string, context: { ip?: string | null } = {}): Promise<void> {
   requireHumanId(humanId);
   const appId = await appIdFor(caller, clientId);
   await getDb().transaction(async (tx) => {
     const [gone] = await tx
-      .delete(users)
-      .where(and(eq(users.appId, appId), eq(users.humanId, humanId)))
-      .returning({ externalId: users.externalId });
+      .update(users)
+      .set({ deletedAt: sql`now()` })
+      .where(and(eq(users.appId, appId), eq(users.humanId, humanId), isLive))
+      .returning({ id: users.id });
     if (!gone) throw notFound(`No user ${humanId}.`);
+    await tx.delete(connectSessions).where(eq(connectSessions.userId, gone.id));
     await recordAudit(tx, caller, { appId, action: 'user.delete', target: humanId, ip: context.ip });
   });
+  wakePurger();
 }
 
 /** The user's access and public tokens in full, for the portal (never for an App Key). */
@@ -177,7 +185,7 @@ export async function revealTokens(caller: Caller, clientId: string, humanId: st
   const [row] = await getDb()
     .select({ access: users.accessTokenEncrypted, public: users.publicTokenEncrypted })
     .from(users)
-    .where(and(eq(users.appId, appId), eq(users.humanId, humanId)));
+    .where(and(eq(users.appId, appId), eq(users.humanId, humanId), isLive));
   if (!row) throw notFound(`No user ${humanId}.`);
   await recordAudit(getDb(), caller, { appId, action: 'user.reveal_tokens', target: humanId });
   return { accessToken: decrypt(row.access), publicToken: decrypt(row.public) };
@@ -186,6 +194,6 @@ export async function revealTokens(caller: Caller, clientId: string, humanId: st
 /** Count an app's users (the portal's header; a full count, so not for every API request). */
 export async function countUsers(caller: Caller, clientId: string): Promise<number> {
   const appId = await appIdFor(caller, clientId);
-  const [row] = await getDb().select({ n: sql<number>`count(*)::int` }).from(users).where(eq(users.appId, appId));
+  const [row] = await getDb().select({ n: sql<number>`count(*)::int` }).from(users).where(and(eq(users.appId, appId), isLive));
   return row?.n ?? 0;
 }
