@@ -74,34 +74,9 @@ await withDatabase(async (kind) => {
   const owner: AccountCaller = { kind: 'account', accountId: account.id, role: account.role };
   const { app, appKey } = await createApp(owner, { name: 'Readings bench' });
 
-  // (1) One call, a year of minute heart rate.
   const ingester = await newConnection(owner, app.clientId, 'ingest');
-  const start = Date.parse('2025-01-01T00:00:00Z');
-  const year: ReadingInput[] = Array.from({ length: INGEST }, (_, i) => ({
-    type: 'heart_rate', ts: new Date(start + i * 60_000), value: 50 + (i % 60), sourceReadingId: `hr-${i}`,
-  }));
-  progress(`ingesting ${INGEST.toLocaleString('en')} readings in one call…`);
-  let t0 = performance.now();
-  await ingestReadings(owner, { clientId: app.clientId, connectionId: ingester.connectionId }, year);
-  const ingestSeconds = (performance.now() - t0) / 1000;
-  t0 = performance.now();
-  await ingestReadings(owner, { clientId: app.clientId, connectionId: ingester.connectionId }, year);
-  const resyncSeconds = (performance.now() - t0) / 1000;
-
-  // (2) A heavy user, loaded set-based (the bench is about the delete, not the load).
   const heavy = await newConnection(owner, app.clientId, 'heavy');
   const reader = await newConnection(owner, app.clientId, 'reader');
-  progress(`loading ${PURGE.toLocaleString('en')} readings for the user to delete…`);
-  for (let done = 0; done < PURGE; done += 100_000) {
-    const n = Math.min(100_000, PURGE - done);
-    await getDb().execute(sql`
-      INSERT INTO readings (user_id, connection_id, type, ts, value, unit, source_reading_id)
-      SELECT c.user_id, c.id, 'heart_rate', timestamptz '2020-01-01T00:00:00Z' + g * interval '1 minute', 60 + g % 40, 'bpm', 'hr-' || g
-      FROM connections c, generate_series(${done}, ${done + n - 1}) AS g WHERE c.id = ${heavy.connectionId}`);
-  }
-  await refreshRollups(getDb(), [heavy.connectionId], new Date('2020-01-01T00:00:00Z'), new Date(Date.parse('2020-01-01T00:00:00Z') + PURGE * 60_000));
-  await getDb().execute(sql`ANALYZE users, connections, readings, reading_rollups`);
-
   const api = await startApi();
   const purger = startPurger({ idleMs: 60_000 });
   try {
@@ -114,33 +89,69 @@ await withDatabase(async (kind) => {
       if (response.status !== 200) throw new Error(`reader got ${response.status}`);
       return performance.now() - began;
     };
+    /** Run `work` while another client reads one user over HTTP in a loop; that client's timings. */
+    const whileReading = async (work: () => Promise<void>) => {
+      const times: number[] = [];
+      let running = true;
+      const loop = (async () => {
+        while (running) times.push(await get());
+      })();
+      try {
+        await work();
+      } finally {
+        running = false;
+        await loop;
+      }
+      return times.sort((a, b) => a - b);
+    };
     for (let i = 0; i < 200; i++) await get(); // warm up
     const idle: number[] = [];
     for (let i = 0; i < 500; i++) idle.push(await get());
 
-    const during: number[] = [];
-    let purging = true;
-    const readerLoop = (async () => {
-      while (purging) during.push(await get());
-    })();
+    // (1) One call, a year of minute heart rate; then the same again (a re-sync, nothing changed).
+    const start = Date.parse('2025-01-01T00:00:00Z');
+    const year: ReadingInput[] = Array.from({ length: INGEST }, (_, i) => ({
+      type: 'heart_rate', ts: new Date(start + i * 60_000), value: 50 + (i % 60), sourceReadingId: `hr-${i}`,
+    }));
+    progress(`ingesting ${INGEST.toLocaleString('en')} readings in one call…`);
+    let t0 = performance.now();
+    const duringIngest = await whileReading(() => ingestReadings(owner, { clientId: app.clientId, connectionId: ingester.connectionId }, year).then(() => undefined));
+    const ingestSeconds = (performance.now() - t0) / 1000;
     t0 = performance.now();
-    await deleteUser(owner, app.clientId, heavy.humanId);
-    const deleteMs = performance.now() - t0;
-    for (;;) {
-      const left = await getDb().execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM users WHERE id IN (SELECT user_id FROM connections WHERE id = ${heavy.connectionId})`);
-      if (left.rows[0]!.n === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    await ingestReadings(owner, { clientId: app.clientId, connectionId: ingester.connectionId }, year);
+    const resyncSeconds = (performance.now() - t0) / 1000;
+
+    // (2) A heavy user, loaded set-based (the bench is about the delete, not the load).
+    progress(`loading ${PURGE.toLocaleString('en')} readings for the user to delete…`);
+    for (let done = 0; done < PURGE; done += 100_000) {
+      const n = Math.min(100_000, PURGE - done);
+      await getDb().execute(sql`
+        INSERT INTO readings (user_id, connection_id, type, ts, value, unit, source_reading_id)
+        SELECT c.user_id, c.id, 'heart_rate', timestamptz '2020-01-01T00:00:00Z' + g * interval '1 minute', 60 + g % 40, 'bpm', 'hr-' || g
+        FROM connections c, generate_series(${done}::int, ${done + n - 1}::int) AS g WHERE c.id = ${heavy.connectionId}`);
     }
+    await refreshRollups(getDb(), [heavy.connectionId], new Date('2020-01-01T00:00:00Z'), new Date(Date.parse('2020-01-01T00:00:00Z') + PURGE * 60_000));
+    await getDb().execute(sql`ANALYZE users, connections, readings, reading_rollups`);
+
+    let deleteMs = 0;
+    t0 = performance.now();
+    const during = await whileReading(async () => {
+      await deleteUser(owner, app.clientId, heavy.humanId);
+      deleteMs = performance.now() - t0;
+      for (;;) {
+        const left = await getDb().execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM connections WHERE id = ${heavy.connectionId}`);
+        if (left.rows[0]!.n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    });
     const purgeSeconds = (performance.now() - t0) / 1000;
-    purging = false;
-    await readerLoop;
 
     idle.sort((a, b) => a - b);
-    during.sort((a, b) => a - b);
     const ms = (n: number) => `${n.toFixed(1)} ms`;
     console.log(`## Readings on ${kind}\n`);
     console.log(`| figure | value |\n|---|---|`);
     console.log(`| ingest ${INGEST.toLocaleString('en')} readings, one call | ${ingestSeconds.toFixed(1)} s (${Math.round(INGEST / ingestSeconds).toLocaleString('en')}/s) |`);
+    console.log(`| reader during the ingest (${duringIngest.length} requests): p50 / p99 / max | ${ms(percentile(duringIngest, 50))} / ${ms(percentile(duringIngest, 99))} / ${ms(duringIngest.at(-1)!)} |`);
     console.log(`| re-ingest the same readings (unchanged) | ${resyncSeconds.toFixed(1)} s |`);
     console.log(`| DELETE of a user with ${PURGE.toLocaleString('en')} readings (answer) | ${ms(deleteMs)} |`);
     console.log(`| purge until the user row is gone | ${purgeSeconds.toFixed(1)} s |`);

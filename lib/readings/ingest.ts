@@ -27,7 +27,7 @@ type Reading = z.output<typeof ReadingInput>;
  * single-threaded embedded engine for long; upserts are idempotent, so a failed ingest is retried
  * whole and the batches already committed are simply rewritten.
  */
-export const INGEST_BATCH = 5_000;
+export const INGEST_BATCH = 1_000;
 
 /** The connection `connectionId` of a live user of an app the caller may act on. */
 async function connectionFor(caller: Caller, clientId: string, connectionId: number) {
@@ -103,10 +103,14 @@ async function upsertBatch(tx: Tx, target: { userId: number; connectionId: numbe
         ${sql.param(batch.map((r) => (r.sourceData ? JSON.stringify(r.sourceData) : null)))}::jsonb[]
       ) AS r(type, ts, tz, value, value2, unit, sid, data)
     ), moved AS (
-      -- Sees the rows as they were before this statement's upsert.
+      -- Sees the rows as they were before this statement's upsert. LIMIT 1 keeps this a lookup per
+      -- input row in the idempotency index even when the planner has no statistics (a hash join
+      -- would read the connection's whole history for every batch).
       SELECT old.type, old.tz_offset_minutes AS tz, old.ts
-      FROM input i JOIN readings old
-        ON old.connection_id = ${connectionId} AND old.type = i.type AND old.source_reading_id = i.sid
+      FROM input i CROSS JOIN LATERAL (
+        SELECT type, tz_offset_minutes, ts FROM readings
+        WHERE connection_id = ${connectionId} AND type = i.type AND source_reading_id = i.sid LIMIT 1
+      ) old
       WHERE old.ts <> i.ts OR old.tz_offset_minutes <> i.tz
     ), written AS (
       INSERT INTO readings (user_id, connection_id, type, ts, tz_offset_minutes, value, value2, unit, source_reading_id, source_data)
