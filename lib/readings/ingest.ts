@@ -42,6 +42,26 @@ async function connectionFor(caller: Caller, clientId: string, connectionId: num
   return row;
 }
 
+/**
+ * Validate every reading before writing any (all or nothing), a slice at a time with a turn of the
+ * event loop in between: parsing a year of minute data at once blocked the server for seconds.
+ */
+async function parseAll(input: unknown): Promise<Reading[]> {
+  if (!Array.isArray(input)) throw invalidInput('Readings must be a list.');
+  const readings: Reading[] = [];
+  for (let start = 0; start < input.length; start += INGEST_BATCH) {
+    if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+    const parsed = z.array(ReadingInput).safeParse(input.slice(start, start + INGEST_BATCH));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const [index, ...field] = issue.path;
+      throw invalidInput(`Invalid reading ${start + Number(index)}${field.length ? ` (${field.join('.')})` : ''}: ${issue.message}`);
+    }
+    readings.push(...parsed.data);
+  }
+  return readings;
+}
+
 /** The last reading per (type, sourceReadingId) wins, as it would over two separate syncs. */
 function lastOfEach(readings: Reading[]): Reading[] {
   const byKey = new Map<string, Reading>();
@@ -62,13 +82,8 @@ export async function ingestReadings(
   target: { clientId: string; connectionId: number },
   input: ReadingInput[],
 ): Promise<number> {
-  const parsed = z.array(ReadingInput).safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw invalidInput(`Invalid reading${issue ? ` at ${issue.path.join('.')}: ${issue.message}` : ''}.`);
-  }
   const connection = await connectionFor(caller, target.clientId, target.connectionId);
-  const readings = lastOfEach(parsed.data);
+  const readings = lastOfEach(await parseAll(input));
 
   for (let start = 0; start < readings.length; start += INGEST_BATCH) {
     const batch = readings.slice(start, start + INGEST_BATCH);
