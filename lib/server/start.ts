@@ -13,6 +13,7 @@ import { liveOwner, lockPathFor, LockHeldError } from '../db/embedded/lock';
 import { migrate } from '../db/migrate';
 import { describeCredentials, setUpFirstStart } from '../demo/installation';
 import { syncCatalog } from '../sources/catalog';
+import { startPurger, type Purger } from '../users/purge';
 import { buildIsCurrent, buildPortal } from './build';
 import { createAppServer } from './http';
 
@@ -51,6 +52,8 @@ async function main() {
   });
   log(`listening on ${baseUrl} (ready once /readyz says so)`);
 
+  // Deleted users are purged in the background (lib/users/purge.ts); stopped before the database.
+  let purger: Purger | undefined;
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -58,6 +61,7 @@ async function main() {
     log(`${signal}: finishing in-flight requests…`);
     await appServer.drain(10_000);
     await flushKeyUsage();
+    await purger?.stop();
     await api.close();
     await closeDb();
     await embedded?.stop?.();
@@ -72,6 +76,7 @@ async function main() {
   const [applied] = await Promise.all([migrate(getDb()), portal.prepare()]);
   if (applied > 0) log(`applied ${applied} migration(s).`);
   await syncCatalog(getDb());
+  purger = startPurger(); // resumes any purge a previous run left unfinished
 
   const firstStart = await setUpFirstStart({
     baseUrl,
