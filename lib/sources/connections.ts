@@ -53,6 +53,9 @@ export async function connectSource(
 ): Promise<number> {
   const { appId, userId } = await userIdFor(caller, clientId, humanId);
   return getDb().transaction(async (tx) => {
+    // A user deleted meanwhile gets no new connection (deleting waits for this lock, FOR SHARE).
+    const [live] = await tx.select({ id: users.id }).from(users).where(and(eq(users.id, userId), isNull(users.deletedAt))).for('share');
+    if (!live) throw notFound(`No user ${humanId}.`);
     const [source] = await tx.select({ id: sources.id }).from(sources).where(eq(sources.id, sourceId));
     if (!source) throw invalidInput(`No source ${sourceId}.`);
     const [row] = await tx
