@@ -71,6 +71,15 @@ describe(`ingesting readings on ${inject('databaseKind')}`, () => {
     expect(count.rows[0]!.n).toBe(0);
   });
 
+  it('validates every reading before writing any, naming the first bad one', async () => {
+    const u = await connectedUser();
+    const many: ReadingInput[] = Array.from({ length: 2_600 }, (_, i) => ({ type: 'steps', ts: new Date(Date.UTC(2026, 0, 1, 0, i)), value: i, sourceReadingId: `s-${i}` }));
+    many[2_500] = { ...many[2_500]!, value: Number.NaN };
+    await expect(ingestReadings(u.app.owner, u.target, many)).rejects.toMatchObject({ kind: 'invalid_input', message: expect.stringMatching(/^Invalid reading 2500 \(value\): /) });
+    const count = await getDb().execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM readings WHERE connection_id = ${u.connectionId}`);
+    expect(count.rows[0]!.n).toBe(0);
+  });
+
   it("writes only to connections of the caller's app and of live users", async () => {
     const u = await connectedUser();
     const stranger = await createTestApp();

@@ -45,10 +45,11 @@ async function connectionFor(caller: Caller, clientId: string, connectionId: num
 /**
  * Validate every reading before writing any (all or nothing), a slice at a time with a turn of the
  * event loop in between: parsing a year of minute data at once blocked the server for seconds.
+ * The last reading per (type, sourceReadingId) wins, as it would over two separate syncs.
  */
 async function parseAll(input: unknown): Promise<Reading[]> {
   if (!Array.isArray(input)) throw invalidInput('Readings must be a list.');
-  const readings: Reading[] = [];
+  const byKey = new Map<string, Reading>();
   for (let start = 0; start < input.length; start += INGEST_BATCH) {
     if (start > 0) await new Promise((resolve) => setImmediate(resolve));
     const parsed = z.array(ReadingInput).safeParse(input.slice(start, start + INGEST_BATCH));
@@ -57,20 +58,13 @@ async function parseAll(input: unknown): Promise<Reading[]> {
       const [index, ...field] = issue.path;
       throw invalidInput(`Invalid reading ${start + Number(index)}${field.length ? ` (${field.join('.')})` : ''}: ${issue.message}`);
     }
-    readings.push(...parsed.data);
+    for (const reading of parsed.data) {
+      const key = `${reading.type}\u0000${reading.sourceReadingId}`;
+      byKey.delete(key); // re-inserted last, so the order of the input is kept
+      byKey.set(key, reading);
+    }
   }
-  return readings;
-}
-
-/** The last reading per (type, sourceReadingId) wins, as it would over two separate syncs. */
-function lastOfEach(readings: Reading[]): Reading[] {
-  const byKey = new Map<string, Reading>();
-  for (const r of readings) {
-    const key = `${r.type}\u0000${r.sourceReadingId}`;
-    byKey.delete(key);
-    byKey.set(key, r);
-  }
-  return byKey.size === readings.length ? readings : [...byKey.values()];
+  return [...byKey.values()];
 }
 
 /**
@@ -83,7 +77,7 @@ export async function ingestReadings(
   input: ReadingInput[],
 ): Promise<number> {
   const connection = await connectionFor(caller, target.clientId, target.connectionId);
-  const readings = lastOfEach(await parseAll(input));
+  const readings = await parseAll(input);
 
   for (let start = 0; start < readings.length; start += INGEST_BATCH) {
     const batch = readings.slice(start, start + INGEST_BATCH);
