@@ -53,7 +53,7 @@ describe(`users on ${inject('databaseKind')}`, () => {
     expect(again.created).toBe(true);
     expect(again.user.humanId).not.toBe(doomed!.humanId);
 
-    await purgeAll(getDb(), 50);
+    await purgeAll(50);
 
     expect(await rowsOwnedBy(doomed!.humanId)).toEqual({ users: 0, connections: 0, readings: 0, rollups: 0, sessions: 0 });
     expect(await rowsOwnedBy(survivor!.humanId)).toEqual(survivorBefore);
@@ -68,7 +68,7 @@ describe(`users on ${inject('databaseKind')}`, () => {
     const { users: [doomed] } = await listUsers(app.owner, app.clientId, { limit: 1 });
     await deleteUser(app.owner, app.clientId, doomed!.humanId);
     // One small step, then "the process stops" with most rows still there.
-    await purgeStep(getDb(), 10);
+    await purgeStep(10);
     expect((await rowsOwnedBy(doomed!.humanId)).users).toBe(1);
 
     const purger = startPurger({ idleMs: 50, batch: 100 });
