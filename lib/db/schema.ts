@@ -5,6 +5,7 @@ import {
   bigint,
   char,
   doublePrecision,
+  foreignKey,
   index,
   inet,
   integer,
@@ -15,6 +16,7 @@ import {
   smallint,
   text,
   timestamp,
+  unique,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
@@ -77,6 +79,8 @@ export const appKeys = pgTable('app_keys', {
  * An app's end users. humanId is 32 hex characters whose first 12 encode the creation
  * millisecond, so ordering by humanId is ordering by age and keyset paging survives deletes.
  * The two tokens are kept encrypted (the portal shows them again) plus a hash for lookups.
+ * Deleting sets deletedAt (every query ignores such users at once, and the externalId is free again);
+ * lib/users/purge.ts then removes the row and everything under it in short batches.
  */
 export const users = pgTable('users', {
   id: id(),
@@ -97,10 +101,16 @@ export const users = pgTable('users', {
   updatedAt: updatedAt(),
   lastActiveAt: at('last_active_at'),
   lastLoginAt: at('last_login_at'),
+  deletedAt: at('deleted_at'),
 }, (t) => [
   uniqueIndex('users_human_id_key').on(t.humanId),
   uniqueIndex('users_app_id_human_id_key').on(t.appId, t.humanId),
-  uniqueIndex('users_app_id_external_id_key').on(t.appId, t.externalId),
+  // Only live users hold their externalId, so it can be reused the moment a user is deleted.
+  uniqueIndex('users_app_id_external_id_key').on(t.appId, t.externalId).where(sql`deleted_at IS NULL`),
+  // The purge queue: deleted users still waiting for their rows to be removed.
+  index('users_deleted_at_idx').on(t.deletedAt).where(sql`deleted_at IS NOT NULL`),
+  // Target of connect_sessions (user_id, app_id): a Connect session's user belongs to its app.
+  unique('users_id_app_id_key').on(t.id, t.appId),
   index('users_app_id_created_at_idx').on(t.appId, t.createdAt),
   index('users_app_id_updated_at_idx').on(t.appId, t.updatedAt),
   uniqueIndex('users_access_token_hash_key').on(t.accessTokenHash),
@@ -137,18 +147,21 @@ export const connections = pgTable('connections', {
 }, (t) => [
   uniqueIndex('connections_user_id_source_id_key').on(t.userId, t.sourceId),
   index('connections_source_id_idx').on(t.sourceId),
+  // Target of readings and rollups (connection_id, user_id): their user is the connection's user.
+  unique('connections_id_user_id_key').on(t.id, t.userId),
 ]);
 
 /**
  * One measurement. (connection, type, sourceReadingId) is unique so re-ingesting is idempotent.
+ * user_id is the connection's user, enforced by the composite foreign key to connections.
  * The chart index `readings_user_id_type_ts_idx` on (user_id, type, ts) INCLUDE (value, value2,
  * connection_id) makes chart queries index-only scans. drizzle-orm cannot express INCLUDE, so it
  * lives in the hand-written migration 0001_readings_chart_index.sql, not here.
  */
 export const readings = pgTable('readings', {
   id: id(),
-  userId: ref('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
-  connectionId: ref('connection_id').notNull().references(() => connections.id, { onDelete: 'cascade' }),
+  userId: ref('user_id').notNull(),
+  connectionId: ref('connection_id').notNull(),
   type: text('type').notNull(),
   ts: at('ts').notNull(),
   tzOffsetMinutes: smallint('tz_offset_minutes').notNull().default(0),
@@ -161,17 +174,23 @@ export const readings = pgTable('readings', {
   updatedAt: updatedAt(),
 }, (t) => [
   uniqueIndex('readings_connection_id_type_source_reading_id_key').on(t.connectionId, t.type, t.sourceReadingId),
+  foreignKey({ name: 'readings_connection_user_fk', columns: [t.connectionId, t.userId], foreignColumns: [connections.id, connections.userId] })
+    .onDelete('cascade'),
 ]);
 
 /**
  * Hourly aggregates of readings, rewritten in the same transaction as the readings they cover.
  * Charts over weeks or years read these instead of millions of raw rows (see shared NOTES).
+ * Hours are local to the readings: `bucket` is the instant a local hour starts for readings taken
+ * at UTC offset `tzOffsetMinutes`, so a +5:30 user's hours (and days) start at :30 UTC and daily
+ * totals in local days add up whole hours.
  */
 export const readingRollups = pgTable('reading_rollups', {
-  connectionId: ref('connection_id').notNull().references(() => connections.id, { onDelete: 'cascade' }),
+  connectionId: ref('connection_id').notNull(),
   type: text('type').notNull(),
+  tzOffsetMinutes: smallint('tz_offset_minutes').notNull().default(0),
   bucket: at('bucket').notNull(),
-  userId: ref('user_id').notNull().references(() => users.id, { onDelete: 'cascade' }),
+  userId: ref('user_id').notNull(),
   count: integer('count').notNull(),
   sum: doublePrecision('sum').notNull(),
   min: doublePrecision('min').notNull(),
@@ -180,16 +199,18 @@ export const readingRollups = pgTable('reading_rollups', {
   min2: doublePrecision('min2'),
   max2: doublePrecision('max2'),
 }, (t) => [
-  primaryKey({ columns: [t.connectionId, t.type, t.bucket] }),
+  primaryKey({ columns: [t.connectionId, t.type, t.tzOffsetMinutes, t.bucket] }),
   index('reading_rollups_user_id_type_bucket_idx').on(t.userId, t.type, t.bucket),
+  foreignKey({ name: 'reading_rollups_connection_user_fk', columns: [t.connectionId, t.userId], foreignColumns: [connections.id, connections.userId] })
+    .onDelete('cascade'),
 ]);
 
-/** Short-lived tokens that let one end user open Connect for one app. */
+/** Short-lived tokens that let one end user open Connect for one app (the user must be the app's). */
 export const connectSessions = pgTable('connect_sessions', {
   id: id(),
   tokenHash: char('token_hash', { length: 64 }).notNull(),
   appId: ref('app_id').notNull().references(() => apps.id, { onDelete: 'cascade' }),
-  userId: ref('user_id').references(() => users.id, { onDelete: 'cascade' }),
+  userId: ref('user_id'),
   origin: text('origin'),
   expiresAt: at('expires_at').notNull(),
   usedAt: at('used_at'),
@@ -197,7 +218,9 @@ export const connectSessions = pgTable('connect_sessions', {
 }, (t) => [
   uniqueIndex('connect_sessions_token_hash_key').on(t.tokenHash),
   index('connect_sessions_app_id_idx').on(t.appId),
-  index('connect_sessions_user_id_idx').on(t.userId),
+  index('connect_sessions_user_id_idx').on(t.userId, t.appId),
+  foreignKey({ name: 'connect_sessions_user_app_fk', columns: [t.userId, t.appId], foreignColumns: [users.id, users.appId] })
+    .onDelete('cascade'),
 ]);
 
 /** Who did what. Targets are identifiers (humanId, key prefix), never secret values. */

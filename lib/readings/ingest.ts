@@ -1,10 +1,13 @@
 // Storing readings from a source: upsert by (connection, type, source reading id) so a re-sync is
-// idempotent, and refresh the hourly rollups in the same transaction.
-import { sql } from 'drizzle-orm';
+// idempotent, and refresh the hourly rollups of exactly the hours that changed, batch by batch.
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Tx } from '../db/client';
-import { invalidInput } from '../errors';
-import { refreshRollups } from './rollups';
+import { appIdFor } from '../apps/access';
+import type { Caller } from '../auth/caller';
+import { getDb, type Tx } from '../db/client';
+import { connections, users } from '../db/schema';
+import { invalidInput, notFound } from '../errors';
+import { bucketOf, refreshHours, type TouchedHour } from './rollups';
 import { READING_TYPES, ReadingTypeSchema } from './types';
 
 export const ReadingInput = z.object({
@@ -17,29 +20,88 @@ export const ReadingInput = z.object({
   sourceData: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 export type ReadingInput = z.input<typeof ReadingInput>;
-
-const BATCH = 5_000;
+type Reading = z.output<typeof ReadingInput>;
 
 /**
- * Upsert readings of one connection. Runs inside the caller's transaction (the caller has already
- * established that the connection is theirs). Returns how many readings were written.
+ * Readings per transaction. Each batch commits on its own so a year of minute data never holds the
+ * single-threaded embedded engine for long; upserts are idempotent, so a failed ingest is retried
+ * whole and the batches already committed are simply rewritten.
+ */
+export const INGEST_BATCH = 1_000;
+
+/** The connection `connectionId` of a live user of an app the caller may act on. */
+async function connectionFor(caller: Caller, clientId: string, connectionId: number) {
+  const appId = await appIdFor(caller, clientId);
+  if (!Number.isSafeInteger(connectionId) || connectionId < 1) throw notFound(`No connection ${connectionId}.`);
+  const [row] = await getDb()
+    .select({ connectionId: connections.id, userId: connections.userId })
+    .from(connections)
+    .innerJoin(users, eq(users.id, connections.userId))
+    .where(and(eq(connections.id, connectionId), eq(users.appId, appId), isNull(users.deletedAt)));
+  if (!row) throw notFound(`No connection ${connectionId}.`);
+  return row;
+}
+
+/**
+ * Validate every reading before writing any (all or nothing), a slice at a time with a turn of the
+ * event loop in between: parsing a year of minute data at once blocked the server for seconds.
+ * The last reading per (type, sourceReadingId) wins, as it would over two separate syncs.
+ */
+async function parseAll(input: unknown): Promise<Reading[]> {
+  if (!Array.isArray(input)) throw invalidInput('Readings must be a list.');
+  const byKey = new Map<string, Reading>();
+  for (let start = 0; start < input.length; start += INGEST_BATCH) {
+    if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+    const parsed = z.array(ReadingInput).safeParse(input.slice(start, start + INGEST_BATCH));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      const [index, ...field] = issue.path;
+      throw invalidInput(`Invalid reading ${start + Number(index)}${field.length ? ` (${field.join('.')})` : ''}: ${issue.message}`);
+    }
+    for (const reading of parsed.data) {
+      const key = `${reading.type}\u0000${reading.sourceReadingId}`;
+      byKey.delete(key); // re-inserted last, so the order of the input is kept
+      byKey.set(key, reading);
+    }
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * Upsert readings of one connection of a user of the app `clientId`. The user is the connection's
+ * (the database refuses any other). Returns how many readings were given after de-duplication.
  */
 export async function ingestReadings(
-  tx: Tx,
-  target: { userId: number; connectionId: number },
+  caller: Caller,
+  target: { clientId: string; connectionId: number },
   input: ReadingInput[],
 ): Promise<number> {
-  const parsed = z.array(ReadingInput).safeParse(input);
-  if (!parsed.success) throw invalidInput(`Invalid reading: ${parsed.error.issues[0]?.message}`);
-  const readings = parsed.data;
-  if (readings.length === 0) return 0;
+  const connection = await connectionFor(caller, target.clientId, target.connectionId);
+  const readings = await parseAll(input);
 
-  for (let start = 0; start < readings.length; start += BATCH) {
-    const batch = readings.slice(start, start + BATCH);
-    await tx.execute(sql`
-      INSERT INTO readings (user_id, connection_id, type, ts, tz_offset_minutes, value, value2, unit, source_reading_id, source_data)
-      SELECT ${target.userId}, ${target.connectionId}, r.type, r.ts, r.tz, r.value, r.value2, r.unit, r.sid, r.data
-      FROM unnest(
+  for (let start = 0; start < readings.length; start += INGEST_BATCH) {
+    const batch = readings.slice(start, start + INGEST_BATCH);
+    await getDb().transaction(async (tx) => {
+      // Deleting the user waits for this batch (FOR SHARE), and later batches see it gone.
+      const [live] = await tx
+        .select({ id: users.id })
+        .from(users)
+        .where(and(eq(users.id, connection.userId), isNull(users.deletedAt)))
+        .for('share');
+      if (!live) throw notFound(`No connection ${target.connectionId}.`);
+      await refreshHours(tx, connection, await upsertBatch(tx, connection, batch));
+    });
+  }
+  return readings.length;
+}
+
+/** Upsert one batch; returns the hours whose rollups changed: where written readings are now, and
+ * where moved readings were before. Readings re-sent unchanged touch nothing. */
+async function upsertBatch(tx: Tx, target: { userId: number; connectionId: number }, batch: Reading[]): Promise<TouchedHour[]> {
+  const { userId, connectionId } = target;
+  const result = await tx.execute<{ type: string; tz: number; bucket: string }>(sql`
+    WITH input AS (
+      SELECT * FROM unnest(
         ${sql.param(batch.map((r) => r.type))}::text[],
         ${sql.param(batch.map((r) => r.ts.toISOString()))}::timestamptz[],
         ${sql.param(batch.map((r) => r.tzOffsetMinutes))}::smallint[],
@@ -49,11 +111,28 @@ export async function ingestReadings(
         ${sql.param(batch.map((r) => r.sourceReadingId))}::text[],
         ${sql.param(batch.map((r) => (r.sourceData ? JSON.stringify(r.sourceData) : null)))}::jsonb[]
       ) AS r(type, ts, tz, value, value2, unit, sid, data)
+    ), moved AS (
+      -- Sees the rows as they were before this statement's upsert. LIMIT 1 keeps this a lookup per
+      -- input row in the idempotency index even when the planner has no statistics (a hash join
+      -- would read the connection's whole history for every batch).
+      SELECT old.type, old.tz_offset_minutes AS tz, old.ts
+      FROM input i CROSS JOIN LATERAL (
+        SELECT type, tz_offset_minutes, ts FROM readings
+        WHERE connection_id = ${connectionId} AND type = i.type AND source_reading_id = i.sid LIMIT 1
+      ) old
+      WHERE old.ts <> i.ts OR old.tz_offset_minutes <> i.tz
+    ), written AS (
+      INSERT INTO readings (user_id, connection_id, type, ts, tz_offset_minutes, value, value2, unit, source_reading_id, source_data)
+      SELECT ${userId}, ${connectionId}, type, ts, tz, value, value2, unit, sid, data FROM input
       ON CONFLICT (connection_id, type, source_reading_id) DO UPDATE SET
         ts = excluded.ts, tz_offset_minutes = excluded.tz_offset_minutes, value = excluded.value,
-        value2 = excluded.value2, unit = excluded.unit, source_data = excluded.source_data, updated_at = now()`);
-  }
-  const times = readings.map((r) => r.ts.getTime());
-  await refreshRollups(tx, [target.connectionId], new Date(Math.min(...times)), new Date(Math.max(...times)));
-  return readings.length;
+        value2 = excluded.value2, unit = excluded.unit, source_data = excluded.source_data, updated_at = now()
+      WHERE (readings.ts, readings.tz_offset_minutes, readings.value, readings.value2, readings.unit, readings.source_data)
+        IS DISTINCT FROM (excluded.ts, excluded.tz_offset_minutes, excluded.value, excluded.value2, excluded.unit, excluded.source_data)
+      RETURNING type, tz_offset_minutes AS tz, ts
+    ), touched AS (
+      SELECT type, tz, ts FROM moved UNION ALL SELECT type, tz, ts FROM written
+    )
+    SELECT DISTINCT type, tz, to_json(${bucketOf(sql`ts`, sql`tz`)})#>>'{}' AS bucket FROM touched`);
+  return result.rows.map((r) => ({ type: r.type, tz: Number(r.tz), bucket: new Date(r.bucket) }));
 }

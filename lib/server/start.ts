@@ -16,6 +16,7 @@ import { migrate } from '../db/migrate';
 import { credentialsFile, describeCredentials, hasPendingDemoReadings, setUpFirstStart, writeDemoReadings } from '../demo/installation';
 import { errorFields, log } from '../log';
 import { syncCatalog } from '../sources/catalog';
+import { startPurger, type Purger } from '../users/purge';
 import { buildPortal, buildState, productionBuildProblem } from './build';
 import { createAppServer, type AppServer } from './http';
 
@@ -47,6 +48,8 @@ async function main() {
   let appServer: AppServer | undefined;
   let api: ReturnType<typeof createApi> | undefined;
   let demoReadings: Promise<unknown> | undefined;
+  // Deleted users are purged in the background (lib/users/purge.ts); stopped before the database.
+  let purger: Purger | undefined;
   let databaseUp = true;
   let stopping = false;
   const stopDemo = new AbortController();
@@ -60,6 +63,7 @@ async function main() {
       await appServer?.drain(DRAIN_MS);
       await demoReadings; // its current batch: the next start carries on from there
       await flushKeyUsage();
+      await purger?.stop();
       await api?.close();
       await closeDb();
       await embedded?.stop?.();
@@ -130,6 +134,7 @@ async function main() {
   const applied = await migrate(getDb());
   if (applied > 0) say(`applied ${applied} migration(s).`);
   await syncCatalog(getDb());
+  purger = startPurger(); // resumes any purge a previous run left unfinished
 
   const firstStart = await setUpFirstStart({
     baseUrl,

@@ -1,5 +1,5 @@
 // A user's connections to sources: which are linked, their state, and linking a new one.
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { appIdFor } from '../apps/access';
 import { recordAudit } from '../audit/audit';
 import type { Caller } from '../auth/caller';
@@ -19,7 +19,8 @@ export type Connection = {
 
 async function userIdFor(caller: Caller, clientId: string, humanId: string): Promise<{ appId: number; userId: number }> {
   const appId = await appIdFor(caller, clientId);
-  const [row] = await getDb().select({ id: users.id }).from(users).where(and(eq(users.appId, appId), eq(users.humanId, humanId)));
+  const [row] = await getDb().select({ id: users.id }).from(users)
+    .where(and(eq(users.appId, appId), eq(users.humanId, humanId), isNull(users.deletedAt)));
   if (!row) throw notFound(`No user ${humanId}.`);
   return { appId, userId: row.id };
 }
@@ -52,6 +53,9 @@ export async function connectSource(
 ): Promise<number> {
   const { appId, userId } = await userIdFor(caller, clientId, humanId);
   return getDb().transaction(async (tx) => {
+    // A user deleted meanwhile gets no new connection (deleting waits for this lock, FOR SHARE).
+    const [live] = await tx.select({ id: users.id }).from(users).where(and(eq(users.id, userId), isNull(users.deletedAt))).for('share');
+    if (!live) throw notFound(`No user ${humanId}.`);
     const [source] = await tx.select({ id: sources.id }).from(sources).where(eq(sources.id, sourceId));
     if (!source) throw invalidInput(`No source ${sourceId}.`);
     const [row] = await tx

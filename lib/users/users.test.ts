@@ -6,7 +6,9 @@ import { getDb } from '../db/client';
 import { connectSessions } from '../db/schema';
 import { seedUsers } from '../demo/seed';
 import { createTestApp, createTestUsers } from '../testing/fixtures';
-import { createUser, deleteUser, getUser, listUsers, revealTokens } from './users';
+import { connectSource, listConnections } from '../sources/connections';
+import { purgeAll, purgeStep, startPurger } from './purge';
+import { countUsers, createUser, deleteUser, getUser, listUsers, revealTokens } from './users';
 
 async function rowsOwnedBy(humanId: string) {
   const result = await getDb().execute<{ users: number; connections: number; readings: number; rollups: number; sessions: number }>(sql`
@@ -20,7 +22,7 @@ async function rowsOwnedBy(humanId: string) {
 }
 
 describe(`users on ${inject('databaseKind')}`, () => {
-  it('deleting a user removes its connections, readings, rollups and sessions, and nothing of anyone else', async () => {
+  it('deleting a user hides it at once everywhere, frees its externalId, and the purge removes its rows and nothing else', async () => {
     const app = await createTestApp();
     await seedUsers(operator, app.clientId, { users: 2, days: 3, seed: 7 });
     const { users: [doomed, survivor] } = await listUsers(app.owner, app.clientId, { limit: 10 });
@@ -36,11 +38,47 @@ describe(`users on ${inject('databaseKind')}`, () => {
 
     await deleteUser(app.owner, app.clientId, doomed!.humanId, { ip: '127.0.0.1' });
 
+    // Gone for every reader before any purge has run.
+    const gone = { kind: 'not_found' };
+    await expect(getUser(app.owner, app.clientId, doomed!.humanId)).rejects.toMatchObject(gone);
+    await expect(revealTokens(app.owner, app.clientId, doomed!.humanId)).rejects.toMatchObject(gone);
+    await expect(listConnections(app.owner, app.clientId, doomed!.humanId)).rejects.toMatchObject(gone);
+    await expect(connectSource(app.owner, app.clientId, doomed!.humanId, 'manual')).rejects.toMatchObject(gone);
+    await expect(deleteUser(app.owner, app.clientId, doomed!.humanId)).rejects.toMatchObject(gone);
+    expect((await listUsers(app.owner, app.clientId, { limit: 10 })).users.map((u) => u.humanId)).toEqual([survivor!.humanId]);
+    expect((await listUsers(app.owner, app.clientId, { limit: 10, externalId: doomed!.externalId })).users).toEqual([]);
+    expect(await countUsers(app.owner, app.clientId)).toBe(1);
+    expect((await rowsOwnedBy(doomed!.humanId)).sessions).toBe(0);
+    // The externalId is free again: a new user, not the deleted one.
+    const again = await createUser(app.owner, app.clientId, { externalId: doomed!.externalId });
+    expect(again.created).toBe(true);
+    expect(again.user.humanId).not.toBe(doomed!.humanId);
+
+    await purgeAll(50);
+
     expect(await rowsOwnedBy(doomed!.humanId)).toEqual({ users: 0, connections: 0, readings: 0, rollups: 0, sessions: 0 });
     expect(await rowsOwnedBy(survivor!.humanId)).toEqual(survivorBefore);
+    expect((await getUser(app.owner, app.clientId, again.user.humanId)).externalId).toBe(doomed!.externalId);
     const audit = await getDb().execute<{ action: string; ip: string }>(sql`SELECT action, host(ip) AS ip FROM audit_log WHERE target = ${doomed!.humanId}`);
     expect(audit.rows).toEqual([{ action: 'user.delete', ip: '127.0.0.1' }]);
-    await expect(deleteUser(app.owner, app.clientId, doomed!.humanId)).rejects.toMatchObject({ kind: 'not_found' });
+  });
+
+  it('a purger started later (as after a restart) finishes the purge from the state in the database', async () => {
+    const app = await createTestApp();
+    await seedUsers(operator, app.clientId, { users: 1, days: 2, seed: 11 });
+    const { users: [doomed] } = await listUsers(app.owner, app.clientId, { limit: 1 });
+    await deleteUser(app.owner, app.clientId, doomed!.humanId);
+    // One small step, then "the process stops" with most rows still there.
+    await purgeStep(10);
+    expect((await rowsOwnedBy(doomed!.humanId)).users).toBe(1);
+
+    const purger = startPurger({ idleMs: 50, batch: 100 });
+    try {
+      await expect.poll(() => rowsOwnedBy(doomed!.humanId), { timeout: 20_000, interval: 50 })
+        .toEqual({ users: 0, connections: 0, readings: 0, rollups: 0, sessions: 0 });
+    } finally {
+      await purger.stop();
+    }
   });
 
   it('creating a user twice with one externalId returns the first user', async () => {

@@ -1,6 +1,7 @@
-// An app's end users: list, get, create (idempotent by externalId), delete (cascading), and the
-// portal's view of their tokens. Every function is scoped by the caller's access to the app.
-import { and, desc, eq, gte, lt, sql, type SQL } from 'drizzle-orm';
+// An app's end users: list, get, create (idempotent by externalId), delete (soft, purged later by
+// ./purge), and the portal's view of their tokens. Every function is scoped by the caller's access
+// to the app and sees live users only.
+import { and, desc, eq, gte, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { appIdFor } from '../apps/access';
 import { recordAudit } from '../audit/audit';
@@ -8,9 +9,10 @@ import type { Caller } from '../auth/caller';
 import { decrypt, encrypt } from '../auth/encryption';
 import { issueSecret } from '../auth/secrets';
 import { getDb, type Database } from '../db/client';
-import { users } from '../db/schema';
+import { connectSessions, users } from '../db/schema';
 import { forbidden, invalidInput, notFound } from '../errors';
 import { HUMAN_ID_PATTERN, newHumanId } from './human-id';
+import { wakePurger } from './purge';
 
 export type User = {
   humanId: string;
@@ -71,6 +73,8 @@ const userColumns = {
  */
 const selectUsers = (db: Database = getDb()) => db.select(userColumns).from(users);
 type UserRow = Awaited<ReturnType<typeof selectUsers>>[number];
+/** Every query of users adds this: a deleted user is gone for every reader at once. */
+const isLive = isNull(users.deletedAt);
 
 function toUser(clientId: string, { identityProviderName, identityProviderUrl, ...row }: UserRow): User {
   return {
@@ -89,7 +93,7 @@ function toUser(clientId: string, { identityProviderName, identityProviderUrl, .
 //   pick an (app_id, …) index and read thousands of entries when both columns were in the WHERE.
 const UNNAMED = undefined as unknown as string;
 const buildUserByHumanId = (db: Database) =>
-  db.select({ ...userColumns, appId: users.appId }).from(users).where(eq(users.humanId, sql.placeholder('humanId'))).prepare(UNNAMED);
+  db.select({ ...userColumns, appId: users.appId }).from(users).where(and(eq(users.humanId, sql.placeholder('humanId')), isLive)).prepare(UNNAMED);
 const userByHumanId = new WeakMap<Database, ReturnType<typeof buildUserByHumanId>>();
 
 function userByHumanIdQuery() {
@@ -107,7 +111,7 @@ function requireHumanId(humanId: string) {
 export async function listUsers(caller: Caller, clientId: string, query: ListUsersQuery): Promise<UserPage> {
   if (!(query.limit >= 1 && query.limit <= MAX_PAGE_SIZE)) throw invalidInput(`limit must be between 1 and ${MAX_PAGE_SIZE}.`);
   const appId = await appIdFor(caller, clientId);
-  const filters: SQL[] = [eq(users.appId, appId)];
+  const filters: SQL[] = [eq(users.appId, appId), isLive];
   if (query.externalId !== undefined) filters.push(eq(users.externalId, query.externalId));
   if (query.createdSince) filters.push(gte(users.createdAt, query.createdSince));
   if (query.updatedSince) filters.push(gte(users.updatedAt, query.updatedSince));
@@ -170,26 +174,30 @@ export async function createUser(
     return row?.humanId ?? null;
   });
   if (created) return { user: await getUser(caller, clientId, created), created: true };
-  const [existing] = await selectUsers().where(and(eq(users.appId, appId), eq(users.externalId, parsed.data.externalId)));
+  const [existing] = await selectUsers().where(and(eq(users.appId, appId), eq(users.externalId, parsed.data.externalId), isLive));
   if (!existing) throw notFound(`No user with externalId ${parsed.data.externalId}.`);
   return { user: toUser(clientId, existing), created: false };
 }
 
 /**
- * Delete a user and everything that belongs to it (connections, readings, rollups, Connect
- * sessions, tokens) in one transaction, with an audit entry. Unknown → NotFound.
+ * Delete a user: at once it is gone for every query (its tokens and Connect sessions too) and its
+ * externalId is free again; its connections, readings and rollups are removed afterwards in short
+ * batches by the purger (./purge), so a heavy user never stalls anyone. Unknown → NotFound.
  */
 export async function deleteUser(caller: Caller, clientId: string, humanId: string, context: { ip?: string | null } = {}): Promise<void> {
   requireHumanId(humanId);
   const appId = await appIdFor(caller, clientId);
   await getDb().transaction(async (tx) => {
     const [gone] = await tx
-      .delete(users)
-      .where(and(eq(users.appId, appId), eq(users.humanId, humanId)))
-      .returning({ externalId: users.externalId });
+      .update(users)
+      .set({ deletedAt: sql`now()` })
+      .where(and(eq(users.appId, appId), eq(users.humanId, humanId), isLive))
+      .returning({ id: users.id });
     if (!gone) throw notFound(`No user ${humanId}.`);
+    await tx.delete(connectSessions).where(eq(connectSessions.userId, gone.id));
     await recordAudit(tx, caller, { appId, action: 'user.delete', target: humanId, ip: context.ip });
   });
+  wakePurger();
 }
 
 /** The user's access and public tokens in full, for the portal (never for an App Key). */
@@ -200,7 +208,7 @@ export async function revealTokens(caller: Caller, clientId: string, humanId: st
   const [row] = await getDb()
     .select({ access: users.accessTokenEncrypted, public: users.publicTokenEncrypted })
     .from(users)
-    .where(and(eq(users.appId, appId), eq(users.humanId, humanId)));
+    .where(and(eq(users.appId, appId), eq(users.humanId, humanId), isLive));
   if (!row) throw notFound(`No user ${humanId}.`);
   await recordAudit(getDb(), caller, { appId, action: 'user.reveal_tokens', target: humanId });
   return { accessToken: decrypt(row.access), publicToken: decrypt(row.public) };
@@ -209,6 +217,6 @@ export async function revealTokens(caller: Caller, clientId: string, humanId: st
 /** Count an app's users (the portal's header; a full count, so not for every API request). */
 export async function countUsers(caller: Caller, clientId: string): Promise<number> {
   const appId = await appIdFor(caller, clientId);
-  const [row] = await getDb().select({ n: sql<number>`count(*)::int` }).from(users).where(eq(users.appId, appId));
+  const [row] = await getDb().select({ n: sql<number>`count(*)::int` }).from(users).where(and(eq(users.appId, appId), isLive));
   return row?.n ?? 0;
 }

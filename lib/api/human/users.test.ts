@@ -10,6 +10,7 @@ import { getDb } from '../../db/client';
 import { seedUsers } from '../../demo/seed';
 import { createTestApp, createTestUsers, type TestApp } from '../../testing/fixtures';
 import { asHuman, basicAuth, startApi, type HumanUser, type RunningApi } from '../../testing/api';
+import { purgeAll } from '../../users/purge';
 
 let api: RunningApi;
 beforeAll(async () => {
@@ -470,6 +471,8 @@ describe(`Human API users on ${inject('databaseKind')}`, () => {
 
       expect(response.status).toBe(204);
       expect(await response.text()).toBe('');
+      expect((await call(userPath(app, doomed!.humanId), { key: app.appKey })).status).toBe(404);
+      await purgeAll(); // the rows go in the background after the 204 (lib/users/purge.ts)
       expect(await owned(doomed!.humanId)).toEqual({ connections: 0, readings: 0 });
       expect(await owned(survivor!.humanId)).toEqual(survivorData);
       expect((await call(userPath(app, doomed!.humanId), { key: app.appKey })).status).toBe(404);

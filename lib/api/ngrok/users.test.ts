@@ -12,6 +12,7 @@ import { seedUsers } from '../../demo/seed';
 import { startApi, type RunningApi } from '../../testing/api';
 import { createTestApp, createTestUsers, type TestApp } from '../../testing/fixtures';
 import { createUser, getUser, listUsers, newUserValues } from '../../users/users';
+import { purgeAll } from '../../users/purge';
 
 let api: RunningApi;
 beforeAll(async () => {
@@ -198,6 +199,8 @@ describe(`ngrok dialect /app/users on ${inject('databaseKind')}`, () => {
 
     expect(response.status).toBe(204);
     expect(await response.text()).toBe('');
+    await expectNgrokError(await ngrok(app.appKey, `/app/users/${doomed!.humanId}`), 404, 300);
+    await purgeAll(); // the rows go in the background after the 204 (lib/users/purge.ts)
     expect(await owned(doomed!.humanId)).toEqual({ users: 0, connections: 0, readings: 0 });
     expect(await owned(survivor!.humanId)).toEqual(survivorBefore);
     const audit = await getDb().execute<{ action: string; actor: string }>(sql`SELECT action, actor FROM audit_log WHERE target = ${doomed!.humanId}`);
