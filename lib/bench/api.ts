@@ -247,8 +247,7 @@ async function openDatabase(options: BenchOptions): Promise<BenchDatabase> {
   log(`starting the embedded database in ${dataDir}`);
   const owner = await spawnOwner(dataDir);
   onCleanup('the embedded database', async () => {
-    // pglite-socket 0.2.17 answers a connection that arrives while it stops with end() but never
-    // destroys it, so its server.close() — and the owner's SIGTERM handling — can wait forever.
+    // A benchmark is interrupted at any moment: never let a stop that hangs keep the folder locked.
     const stopped = await Promise.race([owner.stop?.().then(() => true), new Promise((resolve) => setTimeout(resolve, 30_000, false))]);
     if (stopped) return;
     log('the embedded database did not stop within 30 s; killing it');
