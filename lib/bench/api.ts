@@ -344,6 +344,10 @@ async function startServer(script: string, label: string, env: NodeJS.ProcessEnv
       const match = out.match(/^listening (\d+)$/m);
       if (!match) return;
       child.off('exit', onExit);
+      // From here on its output (a log line per request) is discarded unread: collecting and
+      // searching it would load this process, which also drives the load.
+      child.stdout!.removeAllListeners('data');
+      child.stdout!.resume();
       resolve(Number(match[1]));
     });
   });
