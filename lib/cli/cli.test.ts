@@ -123,7 +123,9 @@ describe(`the wearhouse CLI on ${inject('databaseKind')}`, () => {
 describe.runIf(inject('databaseKind') === 'pglite')('the wearhouse CLI with the embedded database', () => {
   const embedded = { DATABASE_URL: undefined, WEARHOUSE_SECRET_KEY: undefined };
 
-  it('starts the embedded database for itself when no server runs, and keeps what it wrote', async () => {
+  // Three CLI runs, each starting and checkpointing an embedded database of its own: ~20 s on a
+  // quiet machine, near 30 s on a busy one.
+  it('starts the embedded database for itself when no server runs, and keeps what it wrote', { timeout: 120_000 }, async () => {
     const dataDir = tempDir();
     const env = { ...embedded, WEARHOUSE_DATA_DIR: dataDir };
     expect((await wearhouse(['admin:create', '--email', 'op@example.test'], env, PASSWORD)).code).toBe(0);
