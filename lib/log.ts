@@ -22,18 +22,26 @@ const REDACT = [
   '*.params',
 ];
 
-export const log = pino({
-  // Under Vitest, request lines would drown the test report; `npm test` sets LOG_LEVEL=info and
-  // keeps the full log in test-results/ (where it is scanned for leaked secrets).
-  level: process.env.LOG_LEVEL ?? (process.env.VITEST ? 'warn' : 'info'),
-  base: { pid: process.pid },
-  redact: { paths: REDACT, censor: '[redacted]' },
-  timestamp: pino.stdTimeFunctions.isoTime,
-},
 // Written asynchronously: under load the lines of many requests go out in one write instead of a
 // write system call per request (measured by bench:api), and pino flushes what is left
 // synchronously when the process exits.
-pino.destination({ dest: 1, sync: false }));
+const destination = pino.destination({ dest: 1, sync: false });
+const settings = {
+  // Under Vitest, request lines would drown the test report; `npm test` sets LOG_LEVEL=info and
+  // keeps the full log in test-logs/ (where it is scanned for leaked secrets).
+  level: process.env.LOG_LEVEL ?? (process.env.VITEST ? 'warn' : 'info'),
+  base: { pid: process.pid },
+  timestamp: pino.stdTimeFunctions.isoTime,
+};
+
+export const log = pino({ ...settings, redact: { paths: REDACT, censor: '[redacted]' } }, destination);
+
+/**
+ * The API's one line per request. Its fields are fixed by its one caller (ids, route pattern,
+ * status, duration: never headers, bodies or query strings), so it skips the redaction pass, which
+ * cost the hottest request a tenth of its CPU (bench:api).
+ */
+export const requestLog = pino(settings, destination);
 
 export type ErrorFields = {
   name: string;

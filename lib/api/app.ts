@@ -6,7 +6,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { config } from '../config';
 import { DomainError } from '../errors';
-import { log } from '../log';
+import { requestLog } from '../log';
 import { baseUrlOf, type ApiEnv } from './dialect';
 import { logFailure } from './errors';
 import { healthRoutes, type Readiness } from './health';
@@ -72,7 +72,7 @@ export function createApi({ readiness, limiter, authFailures }: ApiOptions) {
     c.header('Cache-Control', 'no-store');
     c.header('X-Request-Id', requestId);
     await next();
-    log.info({ requestId, method: c.req.method, route: c.req.routePath, status: c.res.status, durationMs: Math.round((performance.now() - started) * 10) / 10 }, 'request');
+    requestLog.info({ requestId, method: c.req.method, route: c.req.routePath, status: c.res.status, durationMs: Math.round((performance.now() - started) * 10) / 10 }, 'request');
   });
   api.route('/', healthRoutes(readiness));
   api.route(API_ROUTERS.humanApps, humanRoutes(limits));
