@@ -148,6 +148,16 @@ describe(`the database going away under the API on ${kind}`, () => {
     await useDatabase(runUrl);
   });
 
+  /** The API on the current database, with one app and one user it serves (200) before the outage. */
+  async function serveOneUser() {
+    const api = await startApi();
+    cleanups.push(() => api.close());
+    const app = await createTestApp();
+    const [user] = await createTestUsers(app, 1);
+    expect((await clientOf(api, app).human(`/v1/apps/${app.clientId}/users/${user!.humanId}`)).status).toBe(200);
+    return { api, app, user: user! };
+  }
+
   it('answers 503 with Retry-After in both dialects while the connection is cut, and serves again once it is restored', async () => {
     const proxy = await startProxy(targetOf(runUrl));
     cleanups.push(() => proxy.close());
@@ -156,20 +166,16 @@ describe(`the database going away under the API on ${kind}`, () => {
     viaProxy.port = String(proxy.port);
     viaProxy.searchParams.delete('host');
     await useDatabase(viaProxy.toString());
-    const api = await startApi();
-    cleanups.push(() => api.close());
-    const app = await createTestApp();
-    const [user] = await createTestUsers(app, 1);
-    expect((await clientOf(api, app).human(`/v1/apps/${app.clientId}/users/${user!.humanId}`)).status).toBe(200);
+    const { api, app, user } = await serveOneUser();
 
     const warn = vi.spyOn(log, 'warn');
     const error = vi.spyOn(log, 'error');
     proxy.cut();
-    await expectOutage(api, app, user!.humanId);
+    await expectOutage(api, app, user.humanId);
     expectOutageLogged(warn, error, app);
 
     proxy.restore();
-    await expectRecovery(api, app, user!.humanId);
+    await expectRecovery(api, app, user.humanId);
   });
 
   it.runIf(kind === 'pglite')('answers 503 while the embedded owner is dead, and serves again from a new owner of the same data folder', async () => {
@@ -182,17 +188,13 @@ describe(`the database going away under the API on ${kind}`, () => {
     await useDatabase(owner.url);
     await migrate(getDb());
     await syncCatalog(getDb());
-    const api = await startApi();
-    cleanups.push(() => api.close());
-    const app = await createTestApp();
-    const [user] = await createTestUsers(app, 1);
-    expect((await clientOf(api, app).human(`/v1/apps/${app.clientId}/users/${user!.humanId}`)).status).toBe(200);
+    const { api, app, user } = await serveOneUser();
 
     const warn = vi.spyOn(log, 'warn');
     const error = vi.spyOn(log, 'error');
     process.kill(owner.pid, 'SIGKILL'); // a crash: no clean shutdown, the lock file left behind
     await owner.exited;
-    await expectOutage(api, app, user!.humanId);
+    await expectOutage(api, app, user.humanId);
     expectOutageLogged(warn, error, app);
 
     // The same address as before (the socket lives in the data folder): the server's pool keeps its
@@ -200,6 +202,6 @@ describe(`the database going away under the API on ${kind}`, () => {
     const before = owner.url;
     owner = await spawnOwner(dataDir);
     expect(owner.url).toBe(before);
-    await expectRecovery(api, app, user!.humanId);
+    await expectRecovery(api, app, user.humanId);
   }, 120_000);
 });
