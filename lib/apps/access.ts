@@ -9,13 +9,15 @@ import { forbidden, notFound } from '../errors';
 export const CLIENT_ID_PATTERN = /^[0-9a-f]{40}$/;
 
 /**
- * The internal id of the app `clientId` if the caller may act on it. An App Key may act on its own
- * app only (403 for another); an account on apps it owns (admins on all); the operator on any.
- * Apps the caller may not see are reported as missing, not as forbidden.
+ * The internal id of the app `clientId` if the caller may act on it. An App Key or the app's client
+ * credentials may act on their own app only (403 for another); an account on apps it owns (admins on
+ * all); the operator on any. An end user may not act on an app as a whole (403). Apps the caller may
+ * not see are reported as missing, not as forbidden.
  */
 export async function appIdFor(caller: Caller, clientId: string, db: Queryable = getDb()): Promise<number> {
-  if (caller.kind === 'app') {
-    if (caller.clientId !== clientId) throw forbidden('This App Key belongs to another app.');
+  if (caller.kind === 'end-user') throw forbidden("An end user's token acts on that user only.");
+  if (caller.kind === 'app' || caller.kind === 'client') {
+    if (caller.clientId !== clientId) throw forbidden(caller.kind === 'app' ? 'This App Key belongs to another app.' : 'These client credentials belong to another app.');
     return caller.appId;
   }
   if (!CLIENT_ID_PATTERN.test(clientId)) throw notFound(`No app ${clientId}.`);

@@ -116,7 +116,7 @@ export async function getApp(caller: Caller, clientId: string): Promise<App> {
 
 /** The apps a caller may see, oldest first. */
 export async function listApps(caller: Caller): Promise<App[]> {
-  if (caller.kind === 'app') return [await getApp(caller, caller.clientId)];
+  if (caller.kind === 'app' || caller.kind === 'client' || caller.kind === 'end-user') return [await getApp(caller, caller.clientId)];
   const rows = await getDb()
     .select(appColumns)
     .from(apps)
@@ -128,7 +128,7 @@ export async function listApps(caller: Caller): Promise<App[]> {
 
 /** Replace the client secret; the old one stops working at once. Returns the new one in full. */
 export async function rotateClientSecret(caller: Caller, clientId: string): Promise<string> {
-  if (caller.kind === 'app') throw forbidden('An App Key cannot rotate the client secret.');
+  if (caller.kind !== 'account' && caller.kind !== 'operator') throw forbidden('Only the portal or the operator can rotate the client secret.');
   const appId = await appIdFor(caller, clientId);
   const secret = issueSecret('clientSecret');
   await getDb().transaction(async (tx) => {

@@ -30,7 +30,7 @@ const toKey = (row: typeof appKeys.$inferSelect): AppKey => ({
 });
 
 export async function createKey(caller: Caller, clientId: string, label = ''): Promise<{ key: AppKey; secret: string }> {
-  if (caller.kind === 'app') throw forbidden('An App Key cannot create keys.');
+  if (caller.kind !== 'account' && caller.kind !== 'operator') throw forbidden('Only the portal or the operator can create keys.');
   if (label.length > 100) throw invalidInput('A key label has at most 100 characters.');
   const appId = await appIdFor(caller, clientId);
   const secret = issueSecret('appKey');
@@ -56,7 +56,7 @@ export async function listKeys(caller: Caller, clientId: string): Promise<AppKey
  * now on in this process and within KEY_CACHE_MS everywhere else.
  */
 export async function revokeKey(caller: Caller, clientId: string, keyRef: string | number): Promise<AppKey> {
-  if (caller.kind === 'app') throw forbidden('An App Key cannot revoke keys.');
+  if (caller.kind !== 'account' && caller.kind !== 'operator') throw forbidden('Only the portal or the operator can revoke keys.');
   const appId = await appIdFor(caller, clientId);
   const byRef = typeof keyRef === 'number' || /^\d+$/.test(keyRef)
     ? eq(appKeys.id, Number(keyRef))

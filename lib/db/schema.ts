@@ -45,7 +45,16 @@ export const apps = pgTable('apps', {
   clientId: char('client_id', { length: 40 }).notNull(),
   name: text('name').notNull(),
   ownerId: ref('owner_id').notNull().references(() => accounts.id, { onDelete: 'restrict' }),
+  /** Origins allowed to frame Connect and receive its messages (targetOrigin, frame-ancestors). */
   connectOrigins: text('connect_origins').array().notNull().default(sql`'{}'::text[]`),
+  /** URLs Connect's redirect mode (/connect/embed) may send the user back to: exact, or a prefix ending in `/`. */
+  connectRedirectUrls: text('connect_redirect_urls').array().notNull().default(sql`'{}'::text[]`),
+  /** Sources Connect offers this app's users; null offers the whole catalog. */
+  enabledSources: text('enabled_sources').array(),
+  /** End users sign in through this OpenID Connect issuer before Connect (all three set, or none). */
+  oidcIssuer: text('oidc_issuer'),
+  oidcClientId: text('oidc_client_id'),
+  oidcClientSecretEncrypted: text('oidc_client_secret_encrypted'),
   clientSecretHash: char('client_secret_hash', { length: 64 }).notNull(),
   clientSecretPrefix: text('client_secret_prefix').notNull(),
   clientSecretLast4: char('client_secret_last4', { length: 4 }).notNull(),
@@ -142,10 +151,18 @@ export const connections = pgTable('connections', {
   lastSyncAt: at('last_sync_at'),
   lastError: text('last_error'),
   credentialsEncrypted: text('credentials_encrypted'),
+  /** Set when a sync is wanted (on connect, "sync now", a schedule); the sync worker clears it. A durable queue. */
+  syncRequestedAt: at('sync_requested_at'),
+  /** When the history backfill finished (null while it is pending). */
+  historySyncedAt: at('history_synced_at'),
+  /** The oldest and newest reading this connection has delivered (Data API /sources). */
+  oldestReadingAt: at('oldest_reading_at'),
+  newestReadingAt: at('newest_reading_at'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 }, (t) => [
   uniqueIndex('connections_user_id_source_id_key').on(t.userId, t.sourceId),
+  index('connections_sync_requested_at_idx').on(t.syncRequestedAt).where(sql`sync_requested_at IS NOT NULL`),
   index('connections_source_id_idx').on(t.sourceId),
   // Target of readings and rollups (connection_id, user_id): their user is the connection's user.
   unique('connections_id_user_id_key').on(t.id, t.userId),
@@ -205,18 +222,30 @@ export const readingRollups = pgTable('reading_rollups', {
     .onDelete('cascade'),
 ]);
 
-/** Short-lived tokens that let one end user open Connect for one app (the user must be the app's). */
+/**
+ * What a connect_sessions row is: `session` (POST /v1/connect/token type=session, opens Connect once),
+ * `id` (type=id, relaunches Connect for an existing user, once), `widget` (the open widget's own
+ * credential, minted when a session or id token is spent), `access` and `refresh` (type=access:
+ * short-lived Data API token and the token that renews it).
+ */
+export const connectTokenKind = pgEnum('connect_token_kind', ['session', 'id', 'widget', 'access', 'refresh']);
+
+/** Short-lived tokens for one end user of one app (the user must be the app's). Stored hashed. */
 export const connectSessions = pgTable('connect_sessions', {
   id: id(),
+  kind: connectTokenKind('kind').notNull().default('session'),
   tokenHash: char('token_hash', { length: 64 }).notNull(),
   appId: ref('app_id').notNull().references(() => apps.id, { onDelete: 'cascade' }),
   userId: ref('user_id'),
   origin: text('origin'),
+  /** Per-kind state that is not secret: the widget's mode and options, an OIDC sign-in's state. */
+  details: jsonb('details'),
   expiresAt: at('expires_at').notNull(),
   usedAt: at('used_at'),
   createdAt: createdAt(),
 }, (t) => [
   uniqueIndex('connect_sessions_token_hash_key').on(t.tokenHash),
+  index('connect_sessions_expires_at_idx').on(t.expiresAt),
   index('connect_sessions_app_id_idx').on(t.appId),
   index('connect_sessions_user_id_idx').on(t.userId, t.appId),
   foreignKey({ name: 'connect_sessions_user_app_fk', columns: [t.userId, t.appId], foreignColumns: [users.id, users.appId] })

@@ -202,7 +202,7 @@ export async function deleteUser(caller: Caller, clientId: string, humanId: stri
 
 /** The user's access and public tokens in full, for the portal (never for an App Key). */
 export async function revealTokens(caller: Caller, clientId: string, humanId: string): Promise<{ accessToken: string; publicToken: string }> {
-  if (caller.kind === 'app') throw forbidden('Tokens are shown in the portal only.');
+  if (caller.kind !== 'account' && caller.kind !== 'operator') throw forbidden('Tokens are shown in the portal only.');
   requireHumanId(humanId);
   const appId = await appIdFor(caller, clientId);
   const [row] = await getDb()
