@@ -15,9 +15,25 @@ export type Connection = {
   connectedSince: Date;
   lastSyncAt: Date | null;
   lastError: string | null;
+  /** A sync is queued and not finished yet. */
+  isSyncPending: boolean;
+  /** When the history backfill finished; null while it is pending. */
+  historySyncedAt: Date | null;
+  oldestReadingAt: Date | null;
+  newestReadingAt: Date | null;
 };
 
+/**
+ * The user `humanId` of app `clientId`, if the caller may act on them: the app's own callers on any
+ * of its users, an end user on themselves only (anyone else is reported missing).
+ */
 async function userIdFor(caller: Caller, clientId: string, humanId: string): Promise<{ appId: number; userId: number }> {
+  if (caller.kind === 'end-user') {
+    if (caller.clientId !== clientId || caller.humanId !== humanId) throw notFound(`No user ${humanId}.`);
+    const [live] = await getDb().select({ id: users.id }).from(users).where(and(eq(users.id, caller.userId), isNull(users.deletedAt)));
+    if (!live) throw notFound(`No user ${humanId}.`);
+    return { appId: caller.appId, userId: caller.userId };
+  }
   const appId = await appIdFor(caller, clientId);
   const [row] = await getDb().select({ id: users.id }).from(users)
     .where(and(eq(users.appId, appId), eq(users.humanId, humanId), isNull(users.deletedAt)));
@@ -40,6 +56,10 @@ export async function listConnections(caller: Caller, clientId: string, humanId:
     connectedSince: c.connectedSince,
     lastSyncAt: c.lastSyncAt,
     lastError: c.lastError,
+    isSyncPending: c.syncRequestedAt !== null,
+    historySyncedAt: c.historySyncedAt,
+    oldestReadingAt: c.oldestReadingAt,
+    newestReadingAt: c.newestReadingAt,
   }));
 }
 
