@@ -9,6 +9,7 @@ import { DomainError } from '../errors';
 import { requestLog } from '../log';
 import { baseUrlOf, type ApiEnv } from './dialect';
 import { logFailure } from './errors';
+import { connectRoutes } from './connect/widget';
 import { healthRoutes, type Readiness } from './health';
 import { humanDialect, humanRoutes } from './human/users';
 import { ngrokDialect, ngrokRoutes } from './ngrok/users';
@@ -22,7 +23,7 @@ import { attemptLimiter, limiterFromConfig, type AttemptLimiter, type RateLimite
  * at /v1/connect, user tokens at /v1/human) can be mounted beside them.
  */
 export const API_PATHS = {
-  namespaces: ['/v1', '/app'],
+  namespaces: ['/v1', '/app', '/connect'],
   exact: ['/healthz', '/readyz', '/openapi.json'],
 } as const;
 
@@ -77,6 +78,8 @@ export function createApi({ readiness, limiter, authFailures }: ApiOptions) {
   api.route('/', healthRoutes(readiness));
   api.route(API_ROUTERS.humanApps, humanRoutes(limits));
   api.route(API_ROUTERS.ngrokUsers, ngrokRoutes(limits));
+  // The Connect widget (its pages, JSON endpoints and assets); authenticates the widget token itself.
+  api.route('/connect', connectRoutes());
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'appKeyBasic', {
     type: 'http',
