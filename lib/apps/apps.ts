@@ -3,10 +3,12 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit } from '../audit/audit';
 import type { Caller } from '../auth/caller';
+import { encrypt } from '../auth/encryption';
 import { issueSecret, randomHex } from '../auth/secrets';
-import { getDb } from '../db/client';
+import { getDb, type Queryable } from '../db/client';
 import { accounts, appKeys, apps } from '../db/schema';
 import { forbidden, invalidInput, notFound } from '../errors';
+import { CATALOG } from '../sources/catalog';
 import { appIdFor } from './access';
 
 export type App = {
@@ -23,6 +25,7 @@ export type App = {
 export type CreatedApp = { app: App; clientSecret: string; appKey: string };
 
 const Origin = z.url().refine((u) => {
+  if (!URL.canParse(u)) return false;
   const url = new URL(u);
   return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === u.replace(/\/$/, '');
 }, 'An origin is a scheme, host and optional port, like https://app.example.com.');
@@ -139,4 +142,135 @@ export async function rotateClientSecret(caller: Caller, clientId: string): Prom
     await recordAudit(tx, caller, { appId, action: 'app.rotate_client_secret', target: clientId });
   });
   return secret.value;
+}
+
+/** What Connect needs to know about an app: who may frame it, where it may redirect, what it offers. */
+export type ConnectSettings = {
+  appId: number;
+  clientId: string;
+  appName: string;
+  connectOrigins: string[];
+  connectRedirectUrls: string[];
+  enabledSources: string[] | null;
+  oidcIssuer: string | null;
+};
+
+const connectColumns = {
+  appId: apps.id,
+  clientId: apps.clientId,
+  appName: apps.name,
+  connectOrigins: apps.connectOrigins,
+  connectRedirectUrls: apps.connectRedirectUrls,
+  enabledSources: apps.enabledSources,
+  oidcIssuer: apps.oidcIssuer,
+};
+
+/**
+ * The Connect settings of the app with internal id `appId`, for code that has already established
+ * the caller's right to it (a Connect token names its app). Null if the app is gone.
+ */
+export async function connectSettingsForAppId(appId: number, db: Queryable = getDb()): Promise<ConnectSettings | null> {
+  const [row] = await db.select(connectColumns).from(apps).where(eq(apps.id, appId));
+  return row ?? null;
+}
+
+/** An app's Connect settings. Its end users (the open widget) may read their own app's. */
+export async function connectSettings(caller: Caller, clientId: string): Promise<ConnectSettings> {
+  let appId: number;
+  if (caller.kind === 'end-user') {
+    if (caller.clientId !== clientId) throw forbidden("An end user's token acts on that user's app only.");
+    appId = caller.appId;
+  } else {
+    appId = await appIdFor(caller, clientId);
+  }
+  const settings = await connectSettingsForAppId(appId);
+  if (!settings) throw notFound(`No app ${clientId}.`);
+  return settings;
+}
+
+/** z.url()'s refinements still run on a string it rejected: parse without throwing. */
+const parseUrl = (u: string) => (URL.canParse(u) ? new URL(u) : null);
+
+const RedirectUrl = z.url().max(2000).refine((u) => {
+  const url = parseUrl(u);
+  return !!url && (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password && !url.hash;
+}, 'A redirect URL is an absolute http(s) URL without credentials or #fragment, like https://app.example.com/connected.');
+
+const Issuer = z.url().max(2000).refine((u) => {
+  const url = parseUrl(u);
+  if (!url || url.search || url.hash || url.username || url.password) return false;
+  if (url.protocol === 'https:') return true;
+  // Plain http only for a provider on this machine (development, tests).
+  return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+}, 'The OIDC issuer is an https URL (plain http only on localhost), without query or fragment.');
+
+const SOURCE_IDS = new Set(CATALOG.map((s) => s.id));
+
+export const ConnectSettingsInput = z.object({
+  connectOrigins: z.array(Origin).max(20).optional(),
+  connectRedirectUrls: z.array(RedirectUrl).max(20).optional(),
+  /** null offers the whole catalog. */
+  enabledSources: z.array(z.string().refine((id) => SOURCE_IDS.has(id), { error: (i) => `No source ${String(i.input)}.` })).max(100).nullable().optional(),
+  /** null turns end-user sign-in off; an object turns it on (all three fields). */
+  oidc: z.object({
+    issuer: Issuer,
+    clientId: z.string().trim().min(1, 'The OIDC client id is required.').max(500),
+    clientSecret: z.string().min(1, 'The OIDC client secret is required.').max(2000),
+  }).nullable().optional(),
+}).strict();
+export type ConnectSettingsChange = z.input<typeof ConnectSettingsInput>;
+
+/** Change an app's Connect settings (portal and operator only). Fields left out stay as they are. */
+export async function updateConnectSettings(caller: Caller, clientId: string, input: unknown): Promise<ConnectSettings> {
+  if (caller.kind !== 'account' && caller.kind !== 'operator') throw forbidden("Only the portal or the operator can change an app's Connect settings.");
+  const parsed = ConnectSettingsInput.safeParse(input);
+  if (!parsed.success) {
+    throw invalidInput(parsed.error.issues[0]?.message ?? 'Invalid Connect settings.', parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  }
+  const appId = await appIdFor(caller, clientId);
+  const change = parsed.data;
+  const set: Partial<typeof apps.$inferInsert> = {};
+  if (change.connectOrigins !== undefined) set.connectOrigins = [...new Set(change.connectOrigins.map((o) => new URL(o).origin))];
+  if (change.connectRedirectUrls !== undefined) set.connectRedirectUrls = [...new Set(change.connectRedirectUrls)];
+  if (change.enabledSources !== undefined) set.enabledSources = change.enabledSources === null ? null : [...new Set(change.enabledSources)];
+  if (change.oidc !== undefined) {
+    set.oidcIssuer = change.oidc ? change.oidc.issuer.replace(/\/$/, '') : null;
+    set.oidcClientId = change.oidc?.clientId ?? null;
+    set.oidcClientSecretEncrypted = change.oidc ? encrypt(change.oidc.clientSecret) : null;
+  }
+  await getDb().transaction(async (tx) => {
+    if (Object.keys(set).length > 0) await tx.update(apps).set({ ...set, updatedAt: sql`now()` }).where(eq(apps.id, appId));
+    // The audit entry says what changed, never the OIDC client secret.
+    const details = { ...change, ...(change.oidc ? { oidc: { issuer: change.oidc.issuer, clientId: change.oidc.clientId } } : {}) };
+    await recordAudit(tx, caller, { appId, action: 'app.update_connect_settings', target: clientId, details });
+  });
+  return (await connectSettingsForAppId(appId))!;
+}
+
+/**
+ * May Connect's redirect mode send the user to `url`? Yes for a URL listed exactly, or one under a
+ * listed prefix ending in `/` (same origin, path below it). Compared on parsed URLs, so
+ * `https://app.example.com/cb/../../evil` or `https://app.example.com.evil.test/` never match.
+ */
+export function isAllowedRedirect(settings: ConnectSettings, url: string): boolean {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return false;
+  }
+  if (target.protocol !== 'https:' && target.protocol !== 'http:') return false;
+  if (target.username || target.password) return false;
+  const normalized = target.href;
+  return settings.connectRedirectUrls.some((allowed) => {
+    let base: URL;
+    try {
+      base = new URL(allowed);
+    } catch {
+      return false;
+    }
+    if (normalized === base.href || url === allowed) return true;
+    if (!base.pathname.endsWith('/') || base.search || base.hash) return false;
+    return target.origin === base.origin && target.pathname.startsWith(base.pathname);
+  });
 }
