@@ -9,8 +9,7 @@ import { matchesHash } from '../auth/secrets';
 import { getDb } from '../db/client';
 import { users } from '../db/schema';
 import { DomainError, forbidden, invalidInput, notFound } from '../errors';
-import { listConnections, connectSource, disconnectSource } from '../sources/connections';
-import { availableSources } from '../sources/available';
+import { availableSources, connectSource, disconnectSource, listConnections } from '../sources/connections';
 import { mintSessionForUser, openConnect, type OpenedConnect, type WidgetSession } from './tokens';
 import type { SourceRef, WidgetSourceView, WidgetStateView } from '../../components/connect/types';
 

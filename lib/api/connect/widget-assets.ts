@@ -24,7 +24,7 @@ async function bundle(): Promise<WidgetAssets> {
     bundle: true,
     minify: true,
     format: 'iife',
-    target: ['es2020', 'chrome90', 'safari14', 'firefox90'],
+    target: 'es2020',
     outdir: 'connect-assets',
     write: false,
     legalComments: 'none',
