@@ -54,10 +54,9 @@ export async function startHostPage(): Promise<HostPage> {
 
 /** Set the app's Connect settings in the running server's database (see connect-settings.ts). */
 export function setConnectSettings(clientId: string, settings: Record<string, unknown>) {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !['DATABASE_URL', 'WEARHOUSE_SECRET_KEY', 'NODE_ENV'].includes(key)) env[key] = value;
-  }
+  // The server's own environment (see playwright.config.ts): its data folder, its key file.
+  const env = Object.fromEntries(Object.entries(process.env)
+    .filter(([key]) => !['DATABASE_URL', 'WEARHOUSE_SECRET_KEY', 'NODE_ENV'].includes(key))) as NodeJS.ProcessEnv;
   env.WEARHOUSE_DATA_DIR = process.env.WEARHOUSE_E2E_DATA_DIR!;
   execFileSync(process.execPath, ['--import', 'tsx', 'e2e/connect-settings.ts', clientId, JSON.stringify(settings)], { env, stdio: ['ignore', 'pipe', 'inherit'], timeout: 60_000 });
 }

@@ -15,7 +15,7 @@ test.beforeAll(async () => {
 test.afterAll(async () => host?.close());
 
 /** POST /v1/connect/token from the app's server with its client secret. */
-async function mintToken(type: 'session' | 'access', externalId: string): Promise<Record<string, string>> {
+async function mintToken(type: 'session' | 'access', externalId: string): Promise<{ session_token: string; access_token: string }> {
   const { demoApp } = demoCredentials();
   const response = await fetch(`${baseURL}/v1/connect/token`, {
     method: 'POST',
@@ -23,7 +23,7 @@ async function mintToken(type: 'session' | 'access', externalId: string): Promis
     body: JSON.stringify({ client_id: demoApp.clientId, client_secret: demoApp.clientSecret, client_user_id: externalId, type }),
   });
   expect(response.status, await response.clone().text()).toBe(200);
-  return (await response.json()) as Record<string, string>;
+  return (await response.json()) as { session_token: string; access_token: string };
 }
 
 const newExternalId = () => `e2e-${randomBytes(4).toString('hex')}`;

@@ -223,8 +223,9 @@ async function start(widgetToken: string) {
 
   function sourceItem(source: WidgetSourceView): HTMLLIElement {
     const initials = source.name.split(/\s+/).map((word) => word[0] ?? '').join('').slice(0, 2).toUpperCase();
-    let hue = 0;
-    for (const char of source.id) hue = (hue * 31 + char.charCodeAt(0)) % 6;
+    let hue = 7;
+    for (const char of source.id) hue = (hue * 33) ^ char.charCodeAt(0);
+    hue = Math.abs(hue) % 6;
     const connection = source.connection;
     const status = !connection
       ? null
