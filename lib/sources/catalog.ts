@@ -22,9 +22,9 @@ export const CATALOG: CatalogSource[] = [
   { id: 'dexcom', name: 'Dexcom', kind: 'oauth2', dataTypes: ['blood_glucose'], description: 'Dexcom continuous glucose monitors.' },
   { id: 'health-file', name: 'Health export file', kind: 'file', dataTypes: ['steps', 'heart_rate', 'weight', 'sleep', 'blood_pressure', 'blood_glucose'], description: 'Upload an export file (CSV or JSON) from a phone or device.' },
   { id: 'manual', name: 'Manual entry', kind: 'upload', dataTypes: ['weight', 'blood_pressure', 'blood_glucose'], description: 'Readings typed in by the user.' },
-  { id: 'demo-tracker', name: 'Demo Tracker', kind: 'demo', dataTypes: ['steps', 'heart_rate', 'sleep', 'calories', 'distance', 'activity'], description: 'A simulated wrist tracker that produces realistic activity, heart rate and sleep.' },
+  { id: 'demo-tracker', name: 'Demo Tracker', kind: 'demo', dataTypes: ['steps', 'heart_rate', 'sleep', 'calories', 'distance', 'activity', 'blood_oxygen'], description: 'A simulated wrist tracker that produces realistic activity, heart rate, sleep and nightly blood oxygen.' },
   { id: 'demo-scale', name: 'Demo Scale', kind: 'demo', dataTypes: ['weight', 'body_fat', 'bmi'], description: 'A simulated smart scale with weekly weigh-ins.' },
-  { id: 'demo-cuff', name: 'Demo BP Cuff', kind: 'demo', dataTypes: ['blood_pressure', 'heart_rate'], description: 'A simulated blood pressure monitor.' },
+  { id: 'demo-cuff', name: 'Demo BP Cuff', kind: 'demo', dataTypes: ['blood_pressure', 'heart_rate'], description: 'A simulated blood pressure monitor used morning and evening.' },
   { id: 'demo-glucose', name: 'Demo Glucose Meter', kind: 'demo', dataTypes: ['blood_glucose'], description: 'A simulated glucose meter with readings around meals.' },
 ];
 

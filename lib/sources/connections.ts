@@ -1,12 +1,16 @@
-// A user's connections to sources: which are linked, their state, and linking a new one.
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+// A user's connections to sources: which are linked, their state, linking and unlinking one, and
+// asking for a sync. The syncing itself is lib/sources/sync.ts (a durable queue in the rows).
+import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
 import { appIdFor } from '../apps/access';
 import { recordAudit } from '../audit/audit';
 import type { Caller } from '../auth/caller';
 import { encrypt } from '../auth/encryption';
+import { issueSecret } from '../auth/secrets';
 import { getDb } from '../db/client';
-import { connections, sources, users } from '../db/schema';
-import { invalidInput, notFound } from '../errors';
+import { apps, connections, sources, users } from '../db/schema';
+import { forbidden, invalidInput, notFound } from '../errors';
+import { wakePurger } from '../users/purge';
+import { wakeSyncWorker } from './sync';
 
 export type Connection = {
   id: number;
@@ -22,6 +26,14 @@ export type Connection = {
   oldestReadingAt: Date | null;
   newestReadingAt: Date | null;
 };
+
+/** A source Connect offers an app's users. */
+export type AvailableSource = { id: string; name: string; kind: string; dataTypes: string[]; description: string };
+
+/** Kinds of source that can be connected today (the real providers come with a later issue). */
+const CONNECTABLE_KINDS = ['demo'] as const;
+/** Kinds the sync worker knows how to sync. */
+export const SYNCABLE_KINDS: readonly string[] = ['demo'];
 
 /**
  * The user `humanId` of app `clientId`, if the caller may act on them: the app's own callers on any
@@ -41,13 +53,42 @@ async function userIdFor(caller: Caller, clientId: string, humanId: string): Pro
   return { appId, userId: row.id };
 }
 
+/** The app a caller may read Connect's offer of: its own app for an end user, else through appIdFor. */
+async function appForOffer(caller: Caller, clientId: string): Promise<number> {
+  if (caller.kind === 'end-user') {
+    if (caller.clientId !== clientId) throw forbidden("An end user's token acts on that user's app only.");
+    return caller.appId;
+  }
+  return appIdFor(caller, clientId);
+}
+
+/**
+ * The sources Connect offers the users of app `clientId`: those the app enables (all when it
+ * names none) that can be connected today, by name.
+ */
+export async function availableSources(caller: Caller, clientId: string): Promise<AvailableSource[]> {
+  const appId = await appForOffer(caller, clientId);
+  const [app] = await getDb().select({ enabled: apps.enabledSources }).from(apps).where(eq(apps.id, appId));
+  if (!app) throw notFound(`No app ${clientId}.`);
+  const rows = await getDb()
+    .select({ id: sources.id, name: sources.name, kind: sources.kind, dataTypes: sources.dataTypes, description: sources.description })
+    .from(sources)
+    .where(and(
+      sql`${sources.kind} = ANY(${sql.param([...CONNECTABLE_KINDS])}::source_kind[])`,
+      app.enabled === null ? undefined : sql`${sources.id} = ANY(${sql.param(app.enabled)}::text[])`,
+    ))
+    .orderBy(asc(sources.name), asc(sources.id));
+  return rows;
+}
+
+/** The user's connections, by source name. A disconnected one is gone for every reader at once. */
 export async function listConnections(caller: Caller, clientId: string, humanId: string): Promise<Connection[]> {
   const { userId } = await userIdFor(caller, clientId, humanId);
   const rows = await getDb()
     .select({ connection: connections, source: sources })
     .from(connections)
     .innerJoin(sources, eq(sources.id, connections.sourceId))
-    .where(eq(connections.userId, userId))
+    .where(and(eq(connections.userId, userId), ne(connections.status, 'disconnected')))
     .orderBy(asc(sources.name));
   return rows.map(({ connection: c, source: s }) => ({
     id: c.id,
@@ -63,7 +104,13 @@ export async function listConnections(caller: Caller, clientId: string, humanId:
   }));
 }
 
-/** Link a source to a user (or re-link it), storing provider credentials encrypted. */
+/**
+ * Link a source to a user, storing provider credentials encrypted; returns the connection's id.
+ * A source the user did not have (new, or disconnected before) starts afresh: no history yet, a
+ * history sync queued for a syncable source, and the user's publicToken rotated. Connecting a
+ * source that is linked already changes nothing but its credentials, when given.
+ * End users (Connect) may link only the sources their app offers (availableSources).
+ */
 export async function connectSource(
   caller: Caller,
   clientId: string,
@@ -72,21 +119,102 @@ export async function connectSource(
   credentials?: Record<string, unknown>,
 ): Promise<number> {
   const { appId, userId } = await userIdFor(caller, clientId, humanId);
-  return getDb().transaction(async (tx) => {
+  if (caller.kind === 'end-user' && !(await availableSources(caller, clientId)).some((s) => s.id === sourceId)) {
+    throw invalidInput(`Source ${sourceId} is not offered by this app.`);
+  }
+  const result = await getDb().transaction(async (tx) => {
     // A user deleted meanwhile gets no new connection (deleting waits for this lock, FOR SHARE).
     const [live] = await tx.select({ id: users.id }).from(users).where(and(eq(users.id, userId), isNull(users.deletedAt))).for('share');
     if (!live) throw notFound(`No user ${humanId}.`);
-    const [source] = await tx.select({ id: sources.id }).from(sources).where(eq(sources.id, sourceId));
+    const [source] = await tx.select({ id: sources.id, kind: sources.kind }).from(sources).where(eq(sources.id, sourceId));
     if (!source) throw invalidInput(`No source ${sourceId}.`);
-    const [row] = await tx
-      .insert(connections)
-      .values({ userId, sourceId, credentialsEncrypted: credentials ? encrypt(JSON.stringify(credentials)) : null })
-      .onConflictDoUpdate({
-        target: [connections.userId, connections.sourceId],
-        set: { status: 'connected', lastError: null, credentialsEncrypted: sql`excluded.credentials_encrypted`, updatedAt: sql`now()` },
-      })
-      .returning({ id: connections.id });
-    await recordAudit(tx, caller, { appId, action: 'connection.create', target: `${humanId}/${sourceId}` });
-    return row!.id;
+    const syncable = SYNCABLE_KINDS.includes(source.kind);
+    const encrypted = credentials ? encrypt(JSON.stringify(credentials)) : null;
+    // The row as it was (locked, so a concurrent disconnect or connect waits for this one).
+    const [before] = await tx.select({ status: connections.status }).from(connections)
+      .where(and(eq(connections.userId, userId), eq(connections.sourceId, sourceId))).for('update');
+    const [row] = (await tx.execute<{ id: number }>(sql`
+      INSERT INTO connections AS c (user_id, source_id, credentials_encrypted, sync_requested_at)
+      VALUES (${userId}, ${sourceId}, ${encrypted}, ${syncable ? sql`now()` : null})
+      ON CONFLICT (user_id, source_id) DO UPDATE SET
+        -- A reconnect starts afresh; its old readings may still be being purged, and the first sync
+        -- clears whatever is left of them before it writes the history (lib/sources/sync.ts).
+        status = CASE WHEN c.status = 'disconnected' THEN 'connected' ELSE c.status END,
+        connected_since = CASE WHEN c.status = 'disconnected' THEN now() ELSE c.connected_since END,
+        last_sync_at = CASE WHEN c.status = 'disconnected' THEN NULL ELSE c.last_sync_at END,
+        last_error = CASE WHEN c.status = 'disconnected' THEN NULL ELSE c.last_error END,
+        history_synced_at = CASE WHEN c.status = 'disconnected' THEN NULL ELSE c.history_synced_at END,
+        oldest_reading_at = CASE WHEN c.status = 'disconnected' THEN NULL ELSE c.oldest_reading_at END,
+        newest_reading_at = CASE WHEN c.status = 'disconnected' THEN NULL ELSE c.newest_reading_at END,
+        sync_requested_at = CASE WHEN c.status = 'disconnected' THEN excluded.sync_requested_at ELSE c.sync_requested_at END,
+        credentials_encrypted = CASE WHEN excluded.credentials_encrypted IS NOT NULL OR c.status = 'disconnected'
+          THEN excluded.credentials_encrypted ELSE c.credentials_encrypted END,
+        updated_at = now()
+      RETURNING c.id::int AS id`)).rows;
+    const fresh = !before || before.status === 'disconnected';
+    if (fresh) {
+      // A newly linked source changes what the user's publicToken may reach: issue a new one.
+      const publicToken = issueSecret('publicToken');
+      await tx.update(users)
+        .set({ publicTokenEncrypted: encrypt(publicToken.value), publicTokenHash: publicToken.hash, updatedAt: sql`now()` })
+        .where(eq(users.id, userId));
+    }
+    await recordAudit(tx, caller, {
+      appId,
+      action: !before ? 'connection.create' : fresh ? 'connection.reconnect' : 'connection.update',
+      target: `${humanId}/${sourceId}`,
+    });
+    return { id: Number(row!.id), queued: fresh && syncable };
   });
+  if (result.queued) wakeSyncWorker();
+  return result.id;
+}
+
+/**
+ * Unlink a source. At once the connection is gone for every reader (status `disconnected`,
+ * credentials wiped, no sync wanted); its readings and rollups, then the row, are removed in short
+ * batches afterwards by the purger (lib/users/purge.ts). Unknown or already disconnected → NotFound.
+ */
+export async function disconnectSource(caller: Caller, clientId: string, humanId: string, sourceId: string): Promise<void> {
+  const { appId, userId } = await userIdFor(caller, clientId, humanId);
+  await getDb().transaction(async (tx) => {
+    const [gone] = await tx
+      .update(connections)
+      // sync_requested_at stays set while the rows wait for the purger: the queue's partial index
+      // is how the purger finds disconnected connections without scanning them all.
+      .set({ status: 'disconnected', credentialsEncrypted: null, lastError: null, syncRequestedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(and(eq(connections.userId, userId), eq(connections.sourceId, sourceId), ne(connections.status, 'disconnected')))
+      .returning({ id: connections.id });
+    if (!gone) throw notFound(`No connection to ${sourceId}.`);
+    await recordAudit(tx, caller, { appId, action: 'connection.delete', target: `${humanId}/${sourceId}` });
+  });
+  wakePurger();
+}
+
+/**
+ * "Sync now": queue a sync of the user's connection to `sourceId`. Already queued → unchanged;
+ * running → it runs once more after the current run; waiting to retry after an error → due now.
+ */
+export async function requestSync(caller: Caller, clientId: string, humanId: string, sourceId: string): Promise<void> {
+  const { appId, userId } = await userIdFor(caller, clientId, humanId);
+  await getDb().transaction(async (tx) => {
+    const [found] = await tx
+      .select({ id: connections.id, kind: sources.kind })
+      .from(connections)
+      .innerJoin(sources, eq(sources.id, connections.sourceId))
+      .where(and(eq(connections.userId, userId), eq(connections.sourceId, sourceId), ne(connections.status, 'disconnected')))
+      .for('update', { of: connections });
+    if (!found) throw notFound(`No connection to ${sourceId}.`);
+    if (!SYNCABLE_KINDS.includes(found.kind)) throw invalidInput(`Source ${sourceId} has nothing to sync: its readings are sent to Wearhouse.`);
+    // A running sync holds a lease in sync_requested_at (see lib/sources/sync.ts): moving it by a
+    // millisecond tells that run someone asked again, so it leaves the row queued when it ends.
+    await tx.execute(sql`
+      UPDATE connections SET sync_requested_at = CASE
+          WHEN sync_requested_at IS NULL THEN now()
+          WHEN status = 'syncing' AND sync_requested_at > now() THEN sync_requested_at + interval '1 millisecond'
+          ELSE least(sync_requested_at, now()) END
+      WHERE id = ${found.id}`);
+    await recordAudit(tx, caller, { appId, action: 'connection.sync', target: `${humanId}/${sourceId}` });
+  });
+  wakeSyncWorker();
 }

@@ -1,7 +1,9 @@
-// The purger: removes deleted users' rows in short batches after deleteUser has hidden them, so a
-// user with millions of readings never holds the (single-threaded embedded) database for long.
-// The queue is the database itself (users whose deleted_at is set), so it survives restarts and
-// any number of processes may purge side by side; nothing here is a source of truth.
+// The purger: removes deleted users' rows, and disconnected connections' rows, in short batches
+// after deleteUser or disconnectSource has hidden them, so a user with millions of readings never
+// holds the (single-threaded embedded) database for long. The queue is the database itself (users
+// whose deleted_at is set; connections with status `disconnected`, found through the sync queue's
+// partial index on sync_requested_at), so it survives restarts and any number of processes may
+// purge side by side; nothing here is a source of truth.
 import { sql } from 'drizzle-orm';
 import { getDb, getPool } from '../db/client';
 import { errorFields, log } from '../log';
@@ -26,14 +28,39 @@ async function deleteOnIndex(statement: string): Promise<number> {
 }
 
 /**
- * One short step of purging the oldest deleted user: a batch of its readings, else of its rollups,
- * else one of its connections, else the user row itself (with any Connect sessions). 'idle' when
- * no deleted user is left.
+ * Delete a batch of the readings, else of the rollups, of connection `connectionId`; 'empty' when
+ * it has neither. Both are found through indexes that lead with connection_id (the idempotency
+ * key of readings, the primary key of rollups). With `onlyIfDisconnected`, the batch is empty
+ * unless the connection is still disconnected: a reconnect stops its purge at once.
+ */
+export async function purgeConnectionStep(
+  connectionId: number,
+  options: { batch?: number; onlyIfDisconnected?: boolean } = {},
+): Promise<'readings' | 'rollups' | 'empty'> {
+  const [id, limit] = [Math.trunc(connectionId), Math.trunc(options.batch ?? PURGE_BATCH)];
+  if (!Number.isSafeInteger(id) || !(limit > 0)) throw new Error('purgeConnectionStep: bad connection id or batch');
+  const guard = options.onlyIfDisconnected
+    ? ` AND EXISTS (SELECT 1 FROM connections WHERE id = ${id} AND status = 'disconnected')`
+    : '';
+  if (await deleteOnIndex(`DELETE FROM readings WHERE ctid = ANY(ARRAY(SELECT ctid FROM readings WHERE connection_id = ${id}${guard} LIMIT ${limit}))`)) {
+    return 'readings';
+  }
+  if (await deleteOnIndex(`DELETE FROM reading_rollups WHERE ctid = ANY(ARRAY(SELECT ctid FROM reading_rollups WHERE connection_id = ${id}${guard} LIMIT ${limit}))`)) {
+    return 'rollups';
+  }
+  return 'empty';
+}
+
+/**
+ * One short step of purging: of the oldest deleted user, a batch of its readings, else of its
+ * rollups, else one of its connections, else the user row itself (with any Connect sessions);
+ * without one, the same for the oldest disconnected connection (its readings, rollups, then the
+ * row). 'idle' when nothing is left to purge.
  */
 export async function purgeStep(batch = PURGE_BATCH): Promise<PurgeStep> {
   const [next] = (await getDb().execute<{ id: number }>(sql`
     SELECT id::int AS id FROM users WHERE deleted_at IS NOT NULL ORDER BY deleted_at, id LIMIT 1`)).rows;
-  if (!next) return 'idle';
+  if (!next) return purgeDisconnectedStep(batch);
   const [id, limit] = [Number(next.id), Math.trunc(batch)];
   if (!Number.isSafeInteger(id) || !(limit > 0)) throw new Error('purgeStep: bad user id or batch');
   // Every batch starts at the user's first index entry: the scan steps over the entries deleted
@@ -58,7 +85,25 @@ export async function purgeStep(batch = PURGE_BATCH): Promise<PurgeStep> {
   return 'user';
 }
 
-/** Purge until no deleted user is left (tests, the CLI); returns how many steps it took. */
+/** One step of purging the oldest disconnected connection (see purgeStep). */
+async function purgeDisconnectedStep(batch: number): Promise<PurgeStep> {
+  // Disconnecting leaves sync_requested_at set, so the queue's partial index finds these rows.
+  const [next] = (await getDb().execute<{ id: number }>(sql`
+    SELECT id::int AS id FROM connections
+    WHERE sync_requested_at IS NOT NULL AND status = 'disconnected'
+    ORDER BY sync_requested_at, id LIMIT 1`)).rows;
+  if (!next) return 'idle';
+  const id = Number(next.id);
+  const step = await purgeConnectionStep(id, { batch, onlyIfDisconnected: true });
+  if (step !== 'empty') return step;
+  // Reconnected meanwhile: the row stays (and the purge of it ends here). Else the cascade
+  // removes only what a sync still running for it may have written since the last batch.
+  const gone = await getDb().execute(sql`DELETE FROM connections WHERE id = ${id} AND status = 'disconnected'`);
+  if ((gone.rowCount ?? 0) > 0) log.info({ event: 'connection.purged', connectionId: id }, 'disconnected connection purged');
+  return 'connection';
+}
+
+/** Purge until nothing is left to purge (tests, the CLI); returns how many steps it took. */
 export async function purgeAll(batch = PURGE_BATCH): Promise<number> {
   let steps = 0;
   while ((await purgeStep(batch)) !== 'idle') steps++;
