@@ -9,6 +9,8 @@ import { DomainError } from '../errors';
 import { requestLog } from '../log';
 import { baseUrlOf, type ApiEnv } from './dialect';
 import { logFailure } from './errors';
+import { connectOidcRoutes } from './connect/oidc';
+import { connectTokenRoutes } from './connect/tokens';
 import { connectRoutes } from './connect/widget';
 import { healthRoutes, type Readiness } from './health';
 import { humanDialect, humanRoutes } from './human/users';
@@ -33,6 +35,10 @@ export const API_ROUTERS = {
   humanApps: '/v1/apps',
   /** ngrok dialect: App Key (Bearer) and Ngrok-Version: 2. */
   ngrokUsers: '/app',
+  /** Connect tokens: the app's client credentials, server to server only. */
+  connectTokens: '/v1/connect',
+  /** End-user sign-in for Connect (the widget's session; the provider's redirect). */
+  connectOidc: '/connect/oidc',
 } as const;
 
 export function isApiPath(pathname: string): boolean {
@@ -78,6 +84,9 @@ export function createApi({ readiness, limiter, authFailures }: ApiOptions) {
   api.route('/', healthRoutes(readiness));
   api.route(API_ROUTERS.humanApps, humanRoutes(limits));
   api.route(API_ROUTERS.ngrokUsers, ngrokRoutes(limits));
+  api.route(API_ROUTERS.connectTokens, connectTokenRoutes(limits));
+  // Before WIDGET's /connect router: the more specific prefix first.
+  api.route(API_ROUTERS.connectOidc, connectOidcRoutes());
   // The Connect widget (its pages, JSON endpoints and assets); authenticates the widget token itself.
   api.route('/connect', connectRoutes());
 
@@ -90,6 +99,12 @@ export function createApi({ readiness, limiter, authFailures }: ApiOptions) {
     type: 'http',
     scheme: 'bearer',
     description: 'The App Key as bearer token. The ngrok dialect also requires `Ngrok-Version: 2`.',
+  });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'clientCredentials', {
+    type: 'http',
+    scheme: 'basic',
+    description: 'Your clientId and client secret, as `Authorization: Basic` or as the body fields `client_id`/`client_secret` ' +
+      '(`clientId`/`clientSecret` on the v2.1 endpoints). From your server only: requests from a browser are refused.',
   });
   const documentHeader = (c: Context) => ({
     openapi: '3.1.0',

@@ -2,14 +2,14 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { recordAudit } from '../audit/audit';
-import type { Caller } from '../auth/caller';
+import type { Caller, ClientCaller } from '../auth/caller';
 import { encrypt } from '../auth/encryption';
-import { issueSecret, randomHex } from '../auth/secrets';
+import { issueSecret, matchesHash, randomHex, sha256Hex } from '../auth/secrets';
 import { getDb, type Queryable } from '../db/client';
 import { accounts, appKeys, apps } from '../db/schema';
 import { forbidden, invalidInput, notFound } from '../errors';
 import { CATALOG } from '../sources/catalog';
-import { appIdFor } from './access';
+import { appIdFor, CLIENT_ID_PATTERN } from './access';
 
 export type App = {
   clientId: string;
@@ -234,7 +234,8 @@ export async function updateConnectSettings(caller: Caller, clientId: string, in
   if (change.connectRedirectUrls !== undefined) set.connectRedirectUrls = [...new Set(change.connectRedirectUrls)];
   if (change.enabledSources !== undefined) set.enabledSources = change.enabledSources === null ? null : [...new Set(change.enabledSources)];
   if (change.oidc !== undefined) {
-    set.oidcIssuer = change.oidc ? change.oidc.issuer.replace(/\/$/, '') : null;
+    // Kept exactly as given: discovery checks it against the provider's own `issuer`, slash and all.
+    set.oidcIssuer = change.oidc?.issuer ?? null;
     set.oidcClientId = change.oidc?.clientId ?? null;
     set.oidcClientSecretEncrypted = change.oidc ? encrypt(change.oidc.clientSecret) : null;
   }
@@ -273,4 +274,19 @@ export function isAllowedRedirect(settings: ConnectSettings, url: string): boole
     if (!base.pathname.endsWith('/') || base.search || base.hash) return false;
     return target.origin === base.origin && target.pathname.startsWith(base.pathname);
   });
+}
+
+/** A hash no secret has: unknown apps cost the same comparison as known ones. */
+const NO_SECRET_HASH = sha256Hex('wearhouse: no such app');
+
+/**
+ * The app's own server, by clientId and client secret (POST /v1/connect/token…), or null when either
+ * is wrong. The secret is compared with its stored hash in constant time.
+ */
+export async function authenticateClient(clientId: string, clientSecret: string): Promise<ClientCaller | null> {
+  const [row] = CLIENT_ID_PATTERN.test(clientId)
+    ? await getDb().select({ id: apps.id, hash: apps.clientSecretHash }).from(apps).where(eq(apps.clientId, clientId))
+    : [];
+  const ok = matchesHash(clientSecret, row?.hash ?? NO_SECRET_HASH);
+  return ok && row ? { kind: 'client', appId: row.id, clientId } : null;
 }

@@ -191,7 +191,7 @@ describe(`Connect settings on ${inject('databaseKind')}`, () => {
     const opened = await openConnect(sessionToken);
     if (!opened.ok) throw new Error('not opened');
     await updateConnectSettings(app.owner, app.clientId, { oidc: { issuer: 'https://login.example.com/', clientId: 'wearhouse', clientSecret: 'very-secret-value' } });
-    expect(await widgetSession(opened.widgetToken)).toMatchObject({ mustSignIn: true, settings: { oidcIssuer: 'https://login.example.com' } });
+    expect(await widgetSession(opened.widgetToken)).toMatchObject({ mustSignIn: true, settings: { oidcIssuer: 'https://login.example.com/' } });
     const [row] = await getDb().select({ secret: apps.oidcClientSecretEncrypted }).from(apps).where(eq(apps.clientId, app.clientId));
     expect(row!.secret).not.toContain('very-secret-value');
   });
