@@ -178,6 +178,16 @@ describe(`The Connect widget on ${inject('databaseKind')}`, () => {
     expect(await refused.json()).toMatchObject({ message: expect.stringContaining('Sign in with login.example.test') });
     expect((await call(widget.widgetToken, 'POST', 'disconnect', { sourceId: 'demo-tracker' })).status).toBe(403);
     expect(await listConnections(app.owner, app.clientId, widget.humanId)).toEqual([]);
+
+    // Signing in starts at the app's provider; one that cannot be reached is said so, not a 500.
+    await updateConnectSettings(operator, app.clientId, { oidc: { issuer: 'http://127.0.0.1:9', clientId: 'wearhouse', clientSecret: 'not-a-real-secret' } });
+    const unreachable = await call(widget.widgetToken, 'POST', 'sign-in');
+    expect(unreachable.status).toBe(503);
+    expect(await unreachable.json()).toMatchObject({ message: expect.stringContaining('cannot be reached') });
+
+    // An app without sign-in has nothing to start.
+    const plain = await openWidget(await createTestApp('Plain app'));
+    expect((await call(plain.widgetToken, 'POST', 'sign-in')).status).toBe(409);
   });
 
   it('redirect mode: only to URLs the app allows, an existing user only with their public token', async () => {

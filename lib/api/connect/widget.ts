@@ -12,7 +12,7 @@ import { openConnect, widgetSession, type WidgetSession } from '../../connect/to
 import { connectFromWidget, disconnectFromWidget, finishRedirect, openEmbed, widgetState } from '../../connect/widget';
 import { DomainError } from '../../errors';
 import { baseUrlOf } from '../dialect';
-import { asDomainError, logFailure } from '../errors';
+import { asDomainError, isDatabaseUnavailable, logFailure } from '../errors';
 import { widgetAssets } from './widget-assets';
 import { LAUNCH_SVG, pageHeaders, renderPage } from './widget-page';
 
@@ -169,7 +169,7 @@ export function connectRoutes() {
   api.post('/disconnect', async (c) => c.json(await disconnectFromWidget(c.var.session, (await jsonBody(c, SourceBody)).sourceId)));
   api.post('/sign-in', async (c) => {
     if (!c.var.session.mustSignIn) throw new DomainError('conflict', 'You are signed in already.');
-    return c.json(await beginSignIn(c.var.widgetToken));
+    return c.json(await beginSignIn(c.var.widgetToken, { baseUrl: baseUrlOf(c) }));
   });
   api.post('/finish', async (c) => {
     const { finishUrl } = await jsonBody(c, FinishBody);
@@ -187,7 +187,8 @@ export function connectRoutes() {
 
 function renderApiError(c: Context, error: unknown) {
   const known = asDomainError(error);
-  if (!known || known.kind === 'unavailable') logFailure(error, { method: c.req.method, route: c.req.routePath, requestId: c.get('requestId') as string | undefined });
+  // Our own refusals are answers, not failures; a bug or a lost database is logged.
+  if (!known || isDatabaseUnavailable(error)) logFailure(error, { method: c.req.method, route: c.req.routePath, requestId: c.get('requestId') as string | undefined });
   const status = known?.status ?? 500;
   const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
   if (known?.extra.retryAfterSeconds) headers['Retry-After'] = String(known.extra.retryAfterSeconds);
