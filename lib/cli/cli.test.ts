@@ -107,6 +107,36 @@ describe(`the wearhouse CLI on ${inject('databaseKind')}`, () => {
     expect(empty.code).toBe(2);
   });
 
+  it("sets an app's Connect settings, with the OIDC client secret from stdin or the environment only", async () => {
+    const app = JSON.parse((await wearhouse(['apps:create', '--name', 'Connect settings', '--json'])).stdout) as { clientId: string };
+    const set = await wearhouse([
+      'apps:connect', '--app', app.clientId, '--origin', 'https://app.example.com', '--redirect-url', 'https://app.example.com/cb/',
+      '--source', 'demo-scale', '--source', 'demo-cuff', '--oidc-issuer', 'https://login.example.com', '--oidc-client-id', 'wearhouse', '--json',
+    ], {}, 'oidc-secret-from-stdin\n');
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toEqual({
+      clientId: app.clientId, appName: 'Connect settings', connectOrigins: ['https://app.example.com'],
+      connectRedirectUrls: ['https://app.example.com/cb/'], enabledSources: ['demo-scale', 'demo-cuff'], oidcIssuer: 'https://login.example.com',
+    });
+    expect(set.stdout + set.stderr).not.toContain('oidc-secret-from-stdin');
+
+    const shown = await wearhouse(['apps:connect', '--app', app.clientId]);
+    expect(shown.stdout).toMatch(/sources\s+demo-scale demo-cuff/);
+    expect(shown.stdout).toMatch(/sign-in\s+OIDC through https:\/\/login\.example\.com/);
+
+    const viaEnv = await wearhouse(['apps:connect', '--app', app.clientId, '--oidc-issuer', 'https://id.example.org', '--oidc-client-id', 'x', '--all-sources', '--json'], { WEARHOUSE_OIDC_CLIENT_SECRET: 'from-env' });
+    expect(JSON.parse(viaEnv.stdout)).toMatchObject({ oidcIssuer: 'https://id.example.org', enabledSources: null });
+
+    const onCommandLine = await wearhouse(['apps:connect', '--app', app.clientId, '--oidc-issuer', 'https://x.example', '--oidc-client-id', 'x', '--oidc-client-secret', 'visible']);
+    expect(onCommandLine.code).toBe(2);
+    expect(onCommandLine.stderr).toContain('stdin');
+    const bad = await wearhouse(['apps:connect', '--app', app.clientId, '--origin', 'https://app.example.com/path', '--json']);
+    expect(bad.code).toBe(4);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ error: { kind: 'invalid_input' } });
+    const off = await wearhouse(['apps:connect', '--app', app.clientId, '--no-oidc', '--no-origins', '--json']);
+    expect(JSON.parse(off.stdout)).toMatchObject({ oidcIssuer: null, connectOrigins: [] });
+  });
+
   it('answers with usage and exit codes a script can rely on', async () => {
     const help = await wearhouse(['--help']);
     expect(help.code).toBe(0);

@@ -2,7 +2,7 @@
 // process: DATABASE_URL, else the running server's embedded database (or its own, for the duration).
 import { parseArgs } from 'node:util';
 import { createAccount } from '../accounts/accounts';
-import { createApp, listApps } from '../apps/apps';
+import { connectSettings, createApp, listApps, updateConnectSettings, type ConnectSettings, type ConnectSettingsChange } from '../apps/apps';
 import { createKey, listKeys, revokeKey } from '../apps/keys';
 import { operator } from '../auth/caller';
 import { ensureKeyFile } from '../auth/encryption';
@@ -109,6 +109,68 @@ const COMMANDS: Record<string, Command> = {
       return { json: { id: account.id, email: account.email, role: account.role }, text: `Created admin ${account.email}.` };
     },
   },
+  'apps:connect': {
+    summary: "Show or change an app's Connect settings: origins, redirect URLs, sources, end-user sign-in (OIDC).",
+    usage: 'apps:connect --app CLIENT_ID [--origin URL ...|--no-origins] [--redirect-url URL ...|--no-redirect-urls] ' +
+      '[--source ID ...|--all-sources] [--oidc-issuer URL --oidc-client-id ID|--no-oidc] [--json]   ' +
+      '(OIDC client secret: typed, piped on stdin, or WEARHOUSE_OIDC_CLIENT_SECRET)',
+    // --oidc-client-secret is declared only to refuse it with a reason rather than "unknown option".
+    options: {
+      app: { type: 'string' },
+      origin: { type: 'string', multiple: true },
+      'no-origins': { type: 'boolean' },
+      'redirect-url': { type: 'string', multiple: true },
+      'no-redirect-urls': { type: 'boolean' },
+      source: { type: 'string', multiple: true },
+      'all-sources': { type: 'boolean' },
+      'oidc-issuer': { type: 'string' },
+      'oidc-client-id': { type: 'string' },
+      'oidc-client-secret': { type: 'string' },
+      'no-oidc': { type: 'boolean' },
+    },
+    async run(o) {
+      if (o['oidc-client-secret'] !== undefined) {
+        throw new UsageError('apps:connect does not take --oidc-client-secret: a command line is visible to every user (ps) and kept in shell history. Type it when asked, pipe it on stdin, or set WEARHOUSE_OIDC_CLIENT_SECRET.');
+      }
+      const clientId = required(o, 'app');
+      const list = (name: string, none: string): string[] | undefined => {
+        const values = o[name] as string[] | undefined;
+        if (values && o[none]) throw new UsageError(`--${name} and --${none} do not go together.`);
+        return o[none] ? [] : values;
+      };
+      const change: ConnectSettingsChange = {};
+      const origins = list('origin', 'no-origins');
+      if (origins) change.connectOrigins = origins;
+      const redirects = list('redirect-url', 'no-redirect-urls');
+      if (redirects) change.connectRedirectUrls = redirects;
+      const sources = o.source as string[] | undefined;
+      if (sources && o['all-sources']) throw new UsageError('--source and --all-sources do not go together.');
+      if (sources) change.enabledSources = sources;
+      if (o['all-sources']) change.enabledSources = null;
+      const issuer = o['oidc-issuer'] as string | undefined;
+      const oidcClientId = o['oidc-client-id'] as string | undefined;
+      if ((issuer || oidcClientId) && o['no-oidc']) throw new UsageError('--oidc-issuer and --no-oidc do not go together.');
+      if (o['no-oidc']) change.oidc = null;
+      if (issuer || oidcClientId) {
+        if (!issuer || !oidcClientId) throw new UsageError('End-user sign-in needs both --oidc-issuer and --oidc-client-id (and the client secret on stdin).');
+        const secret = process.env.WEARHOUSE_OIDC_CLIENT_SECRET || (await readPassword('OIDC client secret: '));
+        if (!secret) throw new UsageError('No OIDC client secret: type it when asked, pipe it on stdin, or set WEARHOUSE_OIDC_CLIENT_SECRET.');
+        change.oidc = { issuer, clientId: oidcClientId, clientSecret: secret };
+      }
+      const settings: ConnectSettings = Object.keys(change).length
+        ? await updateConnectSettings(operator, clientId, change)
+        : await connectSettings(operator, clientId);
+      const { appId: _, ...json } = settings;
+      const text = [
+        `Connect settings of ${json.appName} (${json.clientId})`,
+        `  origins        ${json.connectOrigins.join(' ') || '-'}`,
+        `  redirect URLs  ${json.connectRedirectUrls.join(' ') || '-'}`,
+        `  sources        ${json.enabledSources === null ? 'all' : json.enabledSources.join(' ') || 'none'}`,
+        `  sign-in        ${json.oidcIssuer ? `OIDC through ${json.oidcIssuer}` : 'off'}`,
+      ].join('\n');
+      return { json, text };
+    },
+  },
   seed: {
     summary: 'Add demo users (1–3 demo sources each, D days of readings) to an app.',
     usage: 'seed --app CLIENT_ID --users N [--days D] [--seed S] [--json]',
@@ -149,15 +211,15 @@ const COMMANDS: Record<string, Command> = {
 
 let lastMigrationCount = 0;
 
-/** A password from stdin: asked for without echo on a terminal, else the piped text (one line). */
-async function readPassword(): Promise<string> {
+/** A password (or other secret) from stdin: asked for without echo on a terminal, else the piped text (one line). */
+async function readPassword(prompt = 'Password: '): Promise<string> {
   const stdin = process.stdin;
   if (!stdin.isTTY) {
     let text = '';
     for await (const chunk of stdin) text += chunk;
     return text.replace(/\r?\n$/, '');
   }
-  process.stderr.write('Password: ');
+  process.stderr.write(prompt);
   stdin.setRawMode(true);
   stdin.setEncoding('utf8');
   return new Promise((resolve) => {

@@ -108,7 +108,7 @@ describe(`POST /v1/connect/token on ${inject('databaseKind')}`, () => {
     const app = await createTestApp();
     const fromPage = await sessionFor(app, 'eve', {});
     expect(fromPage.status).toBe(200); // Node's fetch (Sec-Fetch-Mode: cors alone) is a server
-    for (const headers of [
+    for (const headers of <Record<string, string>[]>[
       { Origin: 'https://app.example.com' },
       { 'Sec-Fetch-Mode': 'cors', 'Sec-Fetch-Site': 'cross-site', 'Sec-Fetch-Dest': 'empty' },
       { 'Sec-Fetch-Mode': 'navigate' },

@@ -18,6 +18,7 @@ import {
   mintSessionForUser,
   openConnect,
   refreshAccess,
+  startTokenCleanup,
   widgetSession,
 } from './tokens';
 
@@ -151,6 +152,17 @@ describe(`Connect tokens on ${inject('databaseKind')}`, () => {
     expect(await deleteExpiredTokens()).toBeGreaterThanOrEqual(1);
     const left = await getDb().select({ hash: connectSessions.tokenHash }).from(connectSessions).where(eq(connectSessions.appId, client.appId));
     expect(left.map((r) => r.hash)).toEqual([sha256Hex(fresh.sessionToken)]);
+  });
+
+  it('the periodic clean-up started with the server removes expired tokens and stops cleanly', async () => {
+    const app = await createTestApp();
+    const client = await clientOf(app);
+    const old = await mintSessionForUser(client, app.clientId, { externalId: ext() });
+    await expireToken(old.sessionToken);
+    const cleanup = startTokenCleanup({ intervalMs: 50 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await cleanup.stop();
+    expect(await getDb().select().from(connectSessions).where(eq(connectSessions.tokenHash, sha256Hex(old.sessionToken)))).toEqual([]);
   });
 });
 

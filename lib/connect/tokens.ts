@@ -13,6 +13,7 @@ import { issueSecret, sha256Hex } from '../auth/secrets';
 import { getDb, type Queryable } from '../db/client';
 import { apps, connections, connectSessions, users } from '../db/schema';
 import { DomainError, invalidInput, notFound } from '../errors';
+import { errorFields, log } from '../log';
 import { HUMAN_ID_PATTERN } from '../users/human-id';
 import { createUser } from '../users/users';
 
@@ -308,4 +309,31 @@ export async function deleteExpiredTokens(maxBatches = 20): Promise<number> {
     if (gone.length < CLEANUP_BATCH) break;
   }
   return total;
+}
+
+export type TokenCleanup = { stop(): Promise<void> };
+
+/**
+ * Delete expired Connect tokens every `intervalMs` until stopped (started with the server). Each
+ * round is a few short batches; a failure (a database restart) is logged and retried next round.
+ */
+export function startTokenCleanup(options: { intervalMs?: number } = {}): TokenCleanup {
+  const { intervalMs = 5 * 60_000 } = options;
+  let running: Promise<void> | null = null;
+  const round = () => {
+    if (running) return; // the previous round is still going: never two at once
+    running = deleteExpiredTokens().then(
+      () => undefined,
+      (error: unknown) => log.warn({ event: 'connect.token_cleanup_failed', err: errorFields(error) }, 'deleting expired Connect tokens failed; retrying later'),
+    ).finally(() => (running = null));
+  };
+  const timer = setInterval(round, intervalMs);
+  timer.unref();
+  round();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

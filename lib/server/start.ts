@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApi } from '../api/app';
 import { flushKeyUsage } from '../apps/keys';
+import { startTokenCleanup, type TokenCleanup } from '../connect/tokens';
 import { assertSecretKey, ensureKeyFile } from '../auth/encryption';
 import { config } from '../config';
 import { closeDb, getDb, getPool } from '../db/client';
@@ -50,6 +51,7 @@ async function main() {
   let demoReadings: Promise<unknown> | undefined;
   // Deleted users are purged in the background (lib/users/purge.ts); stopped before the database.
   let purger: Purger | undefined;
+  let tokenCleanup: TokenCleanup | undefined;
   let databaseUp = true;
   let stopping = false;
   const stopDemo = new AbortController();
@@ -64,6 +66,7 @@ async function main() {
       await demoReadings; // its current batch: the next start carries on from there
       await flushKeyUsage();
       await purger?.stop();
+      await tokenCleanup?.stop();
       await api?.close();
       await closeDb();
       await embedded?.stop?.();
@@ -135,6 +138,7 @@ async function main() {
   if (applied > 0) say(`applied ${applied} migration(s).`);
   await syncCatalog(getDb());
   purger = startPurger(); // resumes any purge a previous run left unfinished
+  tokenCleanup = startTokenCleanup(); // expired Connect tokens, in short batches
 
   const firstStart = await setUpFirstStart({
     baseUrl,

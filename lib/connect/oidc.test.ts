@@ -1,0 +1,231 @@
+// End-user sign-in against a real OpenID Connect provider (oidc-provider on a loopback port), driven
+// like a browser would: open the authorization URL, sign in, follow the redirects back to Wearhouse.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { eq } from 'drizzle-orm';
+// @ts-expect-error oidc-provider ships no type declarations
+import Provider from 'oidc-provider';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { updateConnectSettings } from '../apps/apps';
+import { getDb } from '../db/client';
+import { apps } from '../db/schema';
+import { startApi, type RunningApi } from '../testing/api';
+import { createTestApp, type TestApp } from '../testing/fixtures';
+import { getUser } from '../users/users';
+import { mintSessionForUser, openConnect, widgetSession } from './tokens';
+
+type Claims = { sub: string; email?: string; name?: string; preferred_username?: string };
+const ACCOUNTS: Record<string, Claims> = {
+  alice: { sub: 'alice', email: 'alice@idp.test', name: 'Alice Liddell', preferred_username: 'alice.l' },
+  bob: { sub: 'bob', email: 'bob@idp.test', name: 'Bob Builder', preferred_username: 'bob' },
+};
+
+let api: RunningApi;
+let issuer: string;
+let idp: http.Server;
+const OIDC_CLIENT = { id: 'wearhouse-test', secret: 'oidc-client-secret-for-tests' };
+
+beforeAll(async () => {
+  api = await startApi();
+  // The provider needs its own URL before it can be built: listen first, then create it.
+  let provider: {
+    callback(): http.RequestListener;
+    interactionDetails(req: http.IncomingMessage, res: http.ServerResponse): Promise<{ prompt: { name: string }; params: Record<string, string>; session?: { accountId: string } }>;
+    interactionFinished(req: http.IncomingMessage, res: http.ServerResponse, result: unknown, options: { mergeWithLastSubmission: boolean }): Promise<void>;
+    Grant: new (init: { accountId: string; clientId: string }) => { addOIDCScope(scope: string): void; save(): Promise<string> };
+  };
+  idp = http.createServer((req, res) => {
+    // The login and consent screens, answered at once: the account to sign in as is in a header
+    // the test's "browser" sends (a stand-in for the person typing their password).
+    if (req.url?.startsWith('/interaction/')) {
+      void (async () => {
+        const details = await provider.interactionDetails(req, res);
+        if (details.prompt.name === 'login') {
+          const accountId = String(req.headers['x-test-account'] ?? 'alice');
+          await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
+          return;
+        }
+        const grant = new provider.Grant({ accountId: details.session!.accountId, clientId: details.params.client_id! });
+        grant.addOIDCScope(details.params.scope!);
+        await provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
+      })().catch((error: unknown) => {
+        res.statusCode = 500;
+        res.end(String(error));
+      });
+      return;
+    }
+    provider.callback()(req, res);
+  });
+  await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+  issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+  provider = new Provider(issuer, {
+    clients: [{
+      client_id: OIDC_CLIENT.id,
+      client_secret: OIDC_CLIENT.secret,
+      redirect_uris: [`${api.baseUrl}/connect/oidc/callback`],
+      token_endpoint_auth_method: 'client_secret_post',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+    }],
+    findAccount: async (_ctx: unknown, id: string) => (ACCOUNTS[id] ? { accountId: id, claims: async () => ACCOUNTS[id] } : undefined),
+    claims: { openid: ['sub'], email: ['email'], profile: ['name', 'preferred_username'] },
+    // The profile claims in the ID token itself, as many providers send them.
+    conformIdTokenClaims: false,
+    features: { devInteractions: { enabled: false } },
+    cookies: { keys: ['oidc-test-cookie-key'] },
+  });
+});
+
+afterAll(async () => {
+  await api.close();
+  await new Promise((resolve) => idp.close(resolve));
+});
+
+/**
+ * A browser in miniature: follows redirects, keeps the provider's cookies, and stops when it is
+ * sent back to Wearhouse. Returns the callback URL the provider sent it to.
+ */
+async function signInAtProvider(authorizationUrl: string, account: string): Promise<string> {
+  const cookies = new Map<string, string>();
+  let url = authorizationUrl;
+  for (let hop = 0; hop < 10; hop++) {
+    if (url.startsWith(api.baseUrl)) return url;
+    const response = await fetch(url, {
+      redirect: 'manual',
+      headers: { Cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'X-Test-Account': account },
+    });
+    for (const header of response.headers.getSetCookie()) {
+      const [pair] = header.split(';');
+      const at = pair!.indexOf('=');
+      cookies.set(pair!.slice(0, at), pair!.slice(at + 1));
+    }
+    const location = response.headers.get('location');
+    if (!location) throw new Error(`The provider stopped at ${url} with ${response.status}: ${await response.text()}`);
+    url = new URL(location, url).href;
+  }
+  throw new Error('Too many redirects');
+}
+
+async function openWidgetFor(app: TestApp, externalId: string) {
+  const [row] = await getDb().select({ id: apps.id }).from(apps).where(eq(apps.clientId, app.clientId));
+  const minted = await mintSessionForUser({ kind: 'client', appId: row!.id, clientId: app.clientId }, app.clientId, { externalId });
+  const opened = await openConnect(minted.sessionToken);
+  if (!opened.ok) throw new Error(opened.message);
+  return { widgetToken: opened.widgetToken, humanId: minted.humanId };
+}
+
+async function begin(widgetToken: string) {
+  const response = await fetch(`${api.baseUrl}/connect/oidc/begin`, { method: 'POST', headers: { Authorization: `Bearer ${widgetToken}` } });
+  return { status: response.status, body: (await response.json()) as { authorizationUrl: string; message?: string } };
+}
+
+async function callback(url: string) {
+  const response = await fetch(url);
+  const html = await response.text();
+  const message = JSON.parse(/var message = (\{.*\});/.exec(html)![1]!) as { type: string; status: string; message: string };
+  return { status: response.status, html, message, headers: response.headers };
+}
+
+async function appWithSignIn(): Promise<TestApp> {
+  const app = await createTestApp('Sign-in app');
+  await updateConnectSettings(app.owner, app.clientId, { oidc: { issuer, clientId: OIDC_CLIENT.id, clientSecret: OIDC_CLIENT.secret } });
+  return app;
+}
+
+describe(`end-user sign-in through OpenID Connect on ${inject('databaseKind')}`, () => {
+  it("fills the user's identity from the verified ID token and lets Connect go on", async () => {
+    const app = await appWithSignIn();
+    const { widgetToken, humanId } = await openWidgetFor(app, 'customer-1');
+    expect(await widgetSession(widgetToken)).toMatchObject({ mustSignIn: true });
+
+    const started = await begin(widgetToken);
+    expect(started.status).toBe(200);
+    const authorizationUrl = new URL(started.body.authorizationUrl);
+    expect(authorizationUrl.origin).toBe(issuer);
+    expect(authorizationUrl.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorizationUrl.searchParams.get('redirect_uri')).toBe(`${api.baseUrl}/connect/oidc/callback`);
+    expect(authorizationUrl.searchParams.get('state')).toBeTruthy();
+    expect(authorizationUrl.searchParams.get('nonce')).toBeTruthy();
+    expect(authorizationUrl.href).not.toMatch(/code_verifier/);
+
+    const back = await signInAtProvider(started.body.authorizationUrl, 'alice');
+    const done = await callback(back);
+    expect(done.status).toBe(200);
+    expect(done.message).toEqual({ type: 'wearhouse-oidc', status: 'signed-in', message: 'Signed in.' });
+    expect(done.html).toMatch(/window\.opener\.postMessage\(message, location\.origin\)/);
+    expect(done.headers.get('content-security-policy')).toMatch(/script-src 'nonce-/);
+    expect(done.headers.get('referrer-policy')).toBe('no-referrer');
+
+    expect(await widgetSession(widgetToken)).toMatchObject({ mustSignIn: false });
+    const user = await getUser(app.owner, app.clientId, humanId);
+    expect(user).toMatchObject({
+      email: 'alice@idp.test',
+      name: 'Alice Liddell',
+      username: 'alice.l',
+      providerUserId: 'alice',
+      identityProvider: { name: new URL(issuer).host, url: issuer },
+    });
+    expect(user.lastLoginAt!.getTime()).toBeGreaterThan(Date.now() - 60_000);
+
+    // The ngrok dialect shows them.
+    const ngrok = await fetch(`${api.baseUrl}/app/users/${humanId}`, { headers: { Authorization: `Bearer ${app.appKey}`, 'Ngrok-Version': '2' } });
+    expect(await ngrok.json()).toMatchObject({
+      id: humanId,
+      identity_provider: { name: new URL(issuer).host, url: issuer },
+      provider_user_id: 'alice',
+      email: 'alice@idp.test',
+      name: 'Alice Liddell',
+      username: 'alice.l',
+      last_login: user.lastLoginAt!.toISOString(),
+    });
+
+    // The callback URL cannot be used twice.
+    const replay = await callback(back);
+    expect(replay.message).toMatchObject({ status: 'failed', message: expect.stringMatching(/already finished|expired|not started/) });
+  });
+
+  it('one identity, one user: a second user of the app cannot claim the same account', async () => {
+    const app = await appWithSignIn();
+    const first = await openWidgetFor(app, 'customer-a');
+    await callback(await signInAtProvider((await begin(first.widgetToken)).body.authorizationUrl, 'bob'));
+    const second = await openWidgetFor(app, 'customer-b');
+    const refused = await callback(await signInAtProvider((await begin(second.widgetToken)).body.authorizationUrl, 'bob'));
+    expect(refused.status).toBe(409);
+    expect(refused.message).toMatchObject({ status: 'failed', message: expect.stringMatching(/already linked to another user/) });
+    expect(await widgetSession(second.widgetToken)).toMatchObject({ mustSignIn: true });
+    expect((await getUser(app.owner, app.clientId, second.humanId)).providerUserId).toBeNull();
+
+    // The same account in another app is another identity: allowed.
+    const otherApp = await appWithSignIn();
+    const elsewhere = await openWidgetFor(otherApp, 'customer-a');
+    const ok = await callback(await signInAtProvider((await begin(elsewhere.widgetToken)).body.authorizationUrl, 'bob'));
+    expect(ok.message.status).toBe('signed-in');
+  });
+
+  it('a cancelled, forged or unknown sign-in fails with a clear message and changes nothing', async () => {
+    const app = await appWithSignIn();
+    const { widgetToken, humanId } = await openWidgetFor(app, 'customer-x');
+    const { authorizationUrl } = (await begin(widgetToken)).body;
+    const state = new URL(authorizationUrl).searchParams.get('state')!;
+
+    const forged = await callback(`${api.baseUrl}/connect/oidc/callback?code=abc&state=${encodeURIComponent(state.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A')))}`);
+    expect(forged).toMatchObject({ status: 400, message: { status: 'failed' } });
+    const garbage = await callback(`${api.baseUrl}/connect/oidc/callback?code=abc&state=%3Cscript%3E`);
+    expect(garbage).toMatchObject({ status: 400, message: { status: 'failed' } });
+    expect(garbage.html).not.toContain('<script>alert');
+
+    const cancelled = await callback(`${api.baseUrl}/connect/oidc/callback?error=access_denied&state=${encodeURIComponent(state)}`);
+    expect(cancelled.message).toMatchObject({ status: 'failed', message: 'Sign-in was cancelled.' });
+    expect(await widgetSession(widgetToken)).toMatchObject({ mustSignIn: true });
+    expect((await getUser(app.owner, app.clientId, humanId)).lastLoginAt).toBeNull();
+  });
+
+  it('begin refuses an unknown widget session and an app without sign-in', async () => {
+    expect((await begin('whc_' + 'A'.repeat(32))).status).toBe(401);
+    const missing = await fetch(`${api.baseUrl}/connect/oidc/begin`, { method: 'POST' });
+    expect(missing.status).toBe(401);
+    const plain = await createTestApp();
+    const { widgetToken } = await openWidgetFor(plain, 'customer-y');
+    expect(await begin(widgetToken)).toMatchObject({ status: 409, body: { message: expect.stringMatching(/does not ask/) } });
+  });
+});
