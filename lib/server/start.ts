@@ -16,6 +16,7 @@ import { migrate } from '../db/migrate';
 import { credentialsFile, describeCredentials, hasPendingDemoReadings, setUpFirstStart, writeDemoReadings } from '../demo/installation';
 import { errorFields, log } from '../log';
 import { syncCatalog } from '../sources/catalog';
+import { startSyncWorker, type SyncWorker } from '../sources/sync';
 import { startPurger, type Purger } from '../users/purge';
 import { buildPortal, buildState, productionBuildProblem } from './build';
 import { createAppServer, type AppServer } from './http';
@@ -50,6 +51,8 @@ async function main() {
   let demoReadings: Promise<unknown> | undefined;
   // Deleted users are purged in the background (lib/users/purge.ts); stopped before the database.
   let purger: Purger | undefined;
+  // Connections' syncs run from their durable queue (lib/sources/sync.ts); stopped before the database.
+  let syncWorker: SyncWorker | undefined;
   let databaseUp = true;
   let stopping = false;
   const stopDemo = new AbortController();
@@ -63,6 +66,7 @@ async function main() {
       await appServer?.drain(DRAIN_MS);
       await demoReadings; // its current batch: the next start carries on from there
       await flushKeyUsage();
+      await syncWorker?.stop();
       await purger?.stop();
       await api?.close();
       await closeDb();
@@ -135,6 +139,7 @@ async function main() {
   if (applied > 0) say(`applied ${applied} migration(s).`);
   await syncCatalog(getDb());
   purger = startPurger(); // resumes any purge a previous run left unfinished
+  syncWorker = startSyncWorker(); // likewise any sync queued or left half-done
 
   const firstStart = await setUpFirstStart({
     baseUrl,
