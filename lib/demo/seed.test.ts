@@ -106,6 +106,25 @@ describe(`demo data on ${inject('databaseKind')}`, () => {
     expect(await seedPendingReadings(operator, app.clientId, options)).toBe(0);
   });
 
+  it('gives seeded connections a completed history, as a sync would, and queues no sync', async () => {
+    const app = await createTestApp();
+    await seedUsers(operator, app.clientId, { users: 6, days: 3, seed: 12, end });
+    const rows = await getDb().execute<{ history: Date; last: Date; oldest: Date; newest: Date; queued: Date | null; min: Date; max: Date }>(sql`
+      SELECT c.history_synced_at AS history, c.last_sync_at AS last, c.oldest_reading_at AS oldest, c.newest_reading_at AS newest,
+        c.sync_requested_at AS queued,
+        (SELECT min(r.ts) FROM readings r WHERE r.connection_id = c.id) AS min,
+        (SELECT max(r.ts) FROM readings r WHERE r.connection_id = c.id) AS max
+      FROM connections c JOIN users u ON u.id = c.user_id JOIN apps a ON a.id = u.app_id
+      WHERE a.client_id = ${app.clientId}`);
+    expect(rows.rows.length).toBeGreaterThanOrEqual(6);
+    const at = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
+    for (const row of rows.rows) {
+      expect(row.min).not.toBeNull();
+      expect({ history: at(row.history), last: at(row.last), oldest: at(row.oldest), newest: at(row.newest), queued: row.queued })
+        .toEqual({ history: end.toISOString(), last: end.toISOString(), oldest: at(row.min), newest: at(row.max), queued: null });
+    }
+  });
+
   it('skips users a seed created already', async () => {
     const app = await createTestApp();
     await seedUsers(operator, app.clientId, { users: 3, days: 0, seed: 1, end });

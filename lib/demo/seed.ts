@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { appIdFor } from '../apps/access';
 import { recordAudit } from '../audit/audit';
 import type { Caller } from '../auth/caller';
-import { getDb } from '../db/client';
+import { getDb, type Tx } from '../db/client';
 import { refreshRollups } from '../readings/rollups';
 import { newHumanId } from '../users/human-id';
 import { newUserValues, type NewUser } from '../users/users';
@@ -126,8 +126,8 @@ export async function seedUsers(caller: Caller, clientId: string, options: SeedO
 
       const pairs = users.rows.flatMap((u) => (sourcesByExternalId.get(u.external_id) ?? []).map((s) => [u.id, s] as const));
       const connections = await tx.execute<DemoConnection>(sql`
-        INSERT INTO connections (user_id, source_id, status, connected_since, last_sync_at)
-        SELECT u.id, s, 'connected', u.created_at, ${end.toISOString()}::timestamptz
+        INSERT INTO connections (user_id, source_id, status, connected_since, last_sync_at, history_synced_at)
+        SELECT u.id, s, 'connected', u.created_at, ${end.toISOString()}::timestamptz, ${end.toISOString()}::timestamptz
         FROM unnest(${sql.param(pairs.map((p) => p[0]))}::bigint[], ${sql.param(pairs.map((p) => p[1]))}::text[]) AS t(uid, s)
         JOIN users u ON u.id = t.uid
         ON CONFLICT DO NOTHING
@@ -203,6 +203,7 @@ async function seedReadings(connections: DemoConnection[], options: ReadingsOpti
         // Daily series start at the UTC midnight on or before the window's start.
         const from = new Date(Math.floor((step.end.getTime() - step.days * DAY_MS) / DAY_MS) * DAY_MS);
         await refreshRollups(tx, step.ids, from, step.end);
+        await recordReadingSpan(tx, step.ids);
         return written;
       });
       total += written;
@@ -217,6 +218,26 @@ async function seedReadings(connections: DemoConnection[], options: ReadingsOpti
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * Keep the connections' oldest and newest reading current (the Data API's /sources shows them), as
+ * a sync would. Per connection and type, the first and last reading by the chart index (user_id,
+ * type, ts); `connection_id + 0` keeps the planner off the idempotency index (see rollups.ts).
+ */
+async function recordReadingSpan(tx: Tx, connectionIds: number[]): Promise<void> {
+  await tx.execute(sql`
+    UPDATE connections c SET oldest_reading_at = least(c.oldest_reading_at, x.oldest),
+      newest_reading_at = greatest(c.newest_reading_at, x.newest)
+    FROM (
+      SELECT k.id, min(o.ts) AS oldest, max(n.ts) AS newest
+      FROM connections k JOIN sources s ON s.id = k.source_id, unnest(s.data_types) AS t(type),
+        LATERAL (SELECT r.ts FROM readings r WHERE r.user_id = k.user_id AND r.type = t.type AND r.connection_id + 0 = k.id ORDER BY r.ts LIMIT 1) o,
+        LATERAL (SELECT r.ts FROM readings r WHERE r.user_id = k.user_id AND r.type = t.type AND r.connection_id + 0 = k.id ORDER BY r.ts DESC LIMIT 1) n
+      WHERE k.id = ANY(${sql.param(connectionIds)}::bigint[])
+      GROUP BY k.id
+    ) x
+    WHERE c.id = x.id`);
+}
 
 /**
  * Statements of about READINGS_PER_STATEMENT readings: several connections per statement when

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, inject, it } from 'vitest';
 import type { EndUserCaller } from '../auth/caller';
-import { getDb } from '../db/client';
+import { getDb, getPool } from '../db/client';
 import { ingestReadings, INGEST_BATCH } from '../readings/ingest';
 import { createTestApp, createTestUsers, type TestApp } from '../testing/fixtures';
 import { purgeAll } from '../users/purge';
@@ -216,18 +216,28 @@ describe(`syncing demo sources on ${inject('databaseKind')}`, () => {
     }
   });
 
-  it('one ingest batch holds the engine briefly', { timeout: 120_000 }, async () => {
-    const { app, humanId } = await oneUser();
-    const id = await connectSource(app.owner, app.clientId, humanId, 'manual');
-    const readings = demoReadings(humanId, 'demo-tracker', { from: new Date(T0.getTime() - 10 * DAY), to: T0 })
-      .filter((r) => r.type === 'heart_rate').slice(0, INGEST_BATCH * 3);
-    const times: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const began = performance.now();
-      await ingestReadings(app.owner, { clientId: app.clientId, connectionId: id }, readings.slice(i * INGEST_BATCH, (i + 1) * INGEST_BATCH));
-      times.push(performance.now() - began);
-    }
-    console.log(`one ingest batch of ${INGEST_BATCH} on ${inject('databaseKind')}: ${times.map((t) => t.toFixed(1)).join(', ')} ms`);
-    expect(Math.min(...times)).toBeLessThan(300);
+  it('other clients keep getting quick answers while a 90-day history is written', { timeout: 180_000 }, async () => {
+    const { app, humanId, me } = await oneUser();
+    await connectSource(me, app.clientId, humanId, 'demo-tracker');
+    const waits: number[] = [];
+    let syncing = true;
+    const probe = (async () => {
+      while (syncing) {
+        const began = performance.now();
+        await getPool().query('SELECT 1');
+        waits.push(performance.now() - began);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    const began = performance.now();
+    await waitForSyncs({ humanId, now: clock(T0) });
+    const seconds = (performance.now() - began) / 1000;
+    syncing = false;
+    await probe;
+    waits.sort((a, b) => a - b);
+    const at = (q: number) => waits[Math.min(waits.length - 1, Math.floor(waits.length * q))]!.toFixed(1);
+    console.log(`${inject('databaseKind')}, batches of ${INGEST_BATCH}: history in ${seconds.toFixed(2)} s; a concurrent SELECT 1 waited p50 ${at(0.5)}, p99 ${at(0.99)}, max ${waits.at(-1)!.toFixed(1)} ms (${waits.length} probes)`);
+    // The issue asks for ~100 ms per batch; the bound leaves room for a busy shared machine.
+    expect(waits.at(-1)!).toBeLessThan(300);
   });
 });

@@ -4,7 +4,7 @@
 // worker — in this process or another server on the same PostgreSQL — takes it, and if the worker
 // dies the job is simply due again when the lease ends. Readings go through ingestReadings like
 // every other source's, in short batches.
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { operator } from '../auth/caller';
 import { getDb } from '../db/client';
 import { DomainError } from '../errors';
@@ -48,10 +48,12 @@ export type SyncJob = {
 
 type JobRow = {
   connection_id: number; user_id: number; source_id: string; human_id: string; client_id: string;
-  connected_since: Date; history_synced_at: Date | null; last_sync_at: Date | null; newest_reading_at: Date | null; lease: Date;
+  connected_since: string; history_synced_at: string | null; last_sync_at: string | null; newest_reading_at: string | null; lease: string;
 };
 
 const iso = (date: Date) => date.toISOString();
+/** A timestamp as ISO 8601 text, whatever the driver's parsing of timestamps. */
+const isoOf = (column: SQL) => sql`to_json(${column})#>>'{}'`;
 const lease = (ms: number) => sql`date_trunc('milliseconds', now()) + ${Math.trunc(ms)} * interval '1 millisecond'`;
 
 /**
@@ -84,10 +86,12 @@ export async function claimSyncJob(options: SyncOptions = {}): Promise<SyncJob |
     UPDATE connections c SET sync_requested_at = ${lease(leaseMs)}, status = 'syncing', updated_at = now()
     FROM pick WHERE c.id = pick.id
     RETURNING c.id::int AS connection_id, c.user_id::int AS user_id, c.source_id, pick.human_id, pick.client_id,
-      c.connected_since, c.history_synced_at, c.last_sync_at, c.newest_reading_at, c.sync_requested_at AS lease`);
+      ${isoOf(sql`c.connected_since`)} AS connected_since, ${isoOf(sql`c.history_synced_at`)} AS history_synced_at,
+      ${isoOf(sql`c.last_sync_at`)} AS last_sync_at, ${isoOf(sql`c.newest_reading_at`)} AS newest_reading_at,
+      ${isoOf(sql`c.sync_requested_at`)} AS lease`);
   const row = result.rows[0];
   if (!row) return null;
-  const date = (value: Date | string | null) => (value === null ? null : new Date(value));
+  const date = (value: string | null) => (value === null ? null : new Date(value));
   return {
     connectionId: Number(row.connection_id),
     userId: Number(row.user_id),
@@ -104,10 +108,10 @@ export async function claimSyncJob(options: SyncOptions = {}): Promise<SyncJob |
 
 /** Extend the lease (keeping any "sync now" marks); false when the job is no longer this worker's. */
 async function renewLease(job: SyncJob, leaseMs: number): Promise<boolean> {
-  const result = await getDb().execute<{ lease: Date }>(sql`
+  const result = await getDb().execute<{ lease: string }>(sql`
     UPDATE connections SET sync_requested_at = ${lease(leaseMs)} + (sync_requested_at - ${iso(job.lease)}::timestamptz)
     WHERE ${owned(job, leaseMs)}
-    RETURNING ${lease(leaseMs)} AS lease`);
+    RETURNING ${isoOf(lease(leaseMs))} AS lease`);
   const row = result.rows[0];
   if (!row) return false;
   job.lease = new Date(row.lease);
