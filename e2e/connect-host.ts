@@ -52,11 +52,17 @@ export async function startHostPage(): Promise<HostPage> {
   };
 }
 
-/** Set the app's Connect settings in the running server's database (see connect-settings.ts). */
-export function setConnectSettings(clientId: string, settings: Record<string, unknown>) {
+/**
+ * Set the app's Connect settings with the operator's CLI (`npm run wearhouse -- apps:connect`),
+ * which connects to the running e2e server's database.
+ */
+export function setConnectSettings(clientId: string, settings: { origins: string[]; redirectUrls: string[] }) {
   // The server's own environment (see playwright.config.ts): its data folder, its key file.
   const env = Object.fromEntries(Object.entries(process.env)
     .filter(([key]) => !['DATABASE_URL', 'WEARHOUSE_SECRET_KEY', 'NODE_ENV'].includes(key))) as NodeJS.ProcessEnv;
   env.WEARHOUSE_DATA_DIR = process.env.WEARHOUSE_E2E_DATA_DIR!;
-  execFileSync(process.execPath, ['--import', 'tsx', 'e2e/connect-settings.ts', clientId, JSON.stringify(settings)], { env, stdio: ['ignore', 'pipe', 'inherit'], timeout: 60_000 });
+  const args = ['--import', 'tsx', 'lib/cli/main.ts', 'apps:connect', '--app', clientId, '--all-sources',
+    ...settings.origins.flatMap((origin) => ['--origin', origin]),
+    ...settings.redirectUrls.flatMap((url) => ['--redirect-url', url])];
+  execFileSync(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'], timeout: 60_000 });
 }

@@ -34,11 +34,7 @@ const eventsOf = (page: Page) => page.evaluate(() => (window as unknown as { con
 test.describe('Connect', () => {
   test.beforeAll(() => {
     // The demo app lets the host page frame Connect and allows the host's /mobile/ pages as redirects.
-    setConnectSettings(demoCredentials().demoApp.clientId, {
-      connectOrigins: [host.origin],
-      connectRedirectUrls: [`${host.origin}/mobile/`],
-      enabledSources: null,
-    });
+    setConnectSettings(demoCredentials().demoApp.clientId, { origins: [host.origin], redirectUrls: [`${host.origin}/mobile/`] });
   });
 
   test("a user connects the demo source from the app's page and the app reads the new readings", async ({ page }) => {
@@ -151,7 +147,6 @@ test.describe('Connect', () => {
     await expect(page.getByRole('listitem').first()).toContainText('Demo Scale');
     const axe = await new AxeBuilder({ page }).analyze();
     expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
-    await page.screenshot({ path: 'test-results/connect-360-light.png', fullPage: true });
 
     const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '');
     for (let i = 0; i < 10 && (await focused()) !== 'Connect Demo Tracker'; i++) await page.keyboard.press('Tab');
@@ -160,6 +155,7 @@ test.describe('Connect', () => {
     await expect(page.getByText('Connected · Importing history…').first()).toBeVisible();
     // Focus follows to the source's new control; the confirmation is keyboard-only too.
     await expect.poll(focused).toBe('Disconnect Demo Tracker');
+    await page.screenshot({ path: 'test-results/connect-360-light.png', fullPage: true });
     await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog', { name: 'Disconnect Demo Tracker?' });
     await expect(dialog).toBeVisible();
