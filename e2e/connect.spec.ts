@@ -143,8 +143,13 @@ test.describe('Connect', () => {
     await page.setViewportSize({ width: 360, height: 740 });
     await page.goto(`/connect?token=${sessionToken}&pinnedProviders=demo-scale`);
     await expect(page.getByRole('button', { name: 'Connect Demo Scale' })).toBeVisible();
-    // Pinned first.
+    // Pinned first; the search narrows the list.
     await expect(page.getByRole('listitem').first()).toContainText('Demo Scale');
+    await page.getByRole('searchbox', { name: 'Search sources' }).fill('glucose');
+    await expect(page.getByRole('listitem')).toHaveCount(1);
+    await expect(page.getByRole('listitem')).toContainText('Demo Glucose Meter');
+    await page.getByRole('searchbox', { name: 'Search sources' }).fill('');
+    await expect(page.getByRole('listitem')).toHaveCount(4);
     const axe = await new AxeBuilder({ page }).analyze();
     expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
 

@@ -7,7 +7,7 @@ export type ConnectBoot =
   | {
     page: 'widget';
     widgetToken: string;
-    /** Where postMessage may go: the app's Connect origins, or the portal's own when it has none. */
+    /** Where postMessage may go: the app's Connect origins and the portal's own. */
     targetOrigins: string[];
     /** pinnedProviders, lower-cased source ids or names, in the order given. */
     pinned: string[];

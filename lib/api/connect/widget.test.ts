@@ -70,7 +70,7 @@ describe(`The Connect widget on ${inject('databaseKind')}`, () => {
     const html = await response.text();
     expect(html).toContain('Framed app');
     const boot = bootOf(html);
-    expect(boot).toMatchObject({ page: 'widget', targetOrigins: [APP_ORIGIN], pinned: ['demo-scale'], redirect: null });
+    expect(boot).toMatchObject({ page: 'widget', targetOrigins: [APP_ORIGIN, api.baseUrl], pinned: ['demo-scale'], redirect: null });
     // The page holds the widget's own token, never the session token it spent.
     expect(html).not.toContain(minted.sessionToken);
 
@@ -78,7 +78,7 @@ describe(`The Connect widget on ${inject('databaseKind')}`, () => {
     expect(reload.status).toBe(401);
     const again = await reload.text();
     expect(again).toContain('already used');
-    expect(bootOf(again)).toEqual({ page: 'error', status: 'SESSION_TOKEN_INVALID', targetOrigins: [APP_ORIGIN], redirect: null });
+    expect(bootOf(again)).toEqual({ page: 'error', status: 'SESSION_TOKEN_INVALID', targetOrigins: [APP_ORIGIN, api.baseUrl], redirect: null });
     expect(frameAncestors(reload)).toBe(`${APP_ORIGIN} ${api.baseUrl}`);
   });
 
@@ -100,7 +100,7 @@ describe(`The Connect widget on ${inject('databaseKind')}`, () => {
     expect(expired.status).toBe(401);
     const html = await expired.text();
     expect(html).toContain('This link has expired');
-    expect(bootOf(html)).toMatchObject({ status: 'SESSION_TOKEN_EXPIRED', targetOrigins: [APP_ORIGIN] });
+    expect(bootOf(html)).toMatchObject({ status: 'SESSION_TOKEN_EXPIRED', targetOrigins: [APP_ORIGIN, api.baseUrl] });
     expect(frameAncestors(expired)).toBe(`${APP_ORIGIN} ${api.baseUrl}`);
 
     const badMode = await fetch(`${api.baseUrl}/connect?token=${(await sessionToken(app)).sessionToken}&mode=everything`);

@@ -29,10 +29,11 @@ const portalOrigin = (c: Context) => new URL(baseUrlOf(c)).origin;
 const framersOf = (c: Context, settings: ConnectSettings) => [...new Set([...settings.connectOrigins, portalOrigin(c)])];
 
 /**
- * Where the widget's messages may go: the app's Connect origins; with none configured, only the
- * portal's own origin (so such an app's widget works top-level or inside the portal only).
+ * Where the widget's messages may go: the app's Connect origins and the portal's own (which opens
+ * the widget on a user's page). With no origins configured that is the portal only, so such an
+ * app's widget works top-level or inside the portal, never framed by another site.
  */
-const targetsOf = (c: Context, settings: ConnectSettings) => (settings.connectOrigins.length ? [...settings.connectOrigins] : [portalOrigin(c)]);
+const targetsOf = (c: Context, settings: ConnectSettings) => [...new Set([...settings.connectOrigins, portalOrigin(c)])];
 
 const short = (max: number) => z.string().max(max, `at most ${max} characters`);
 const PageQuery = z.object({
