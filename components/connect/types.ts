@@ -1,7 +1,5 @@
-// What the Connect widget's server and browser code exchange: the boot block in the page and the
-// JSON of /connect/api/*. Types only, so the browser bundle carries none of the server's code.
-
-export type SourceRef = { name: string; id: string };
+// The boot block the Connect widget's page carries (lib/api/connect/widget-page.ts writes it, the
+// browser code reads it). Types only. The JSON of /connect/api/* is typed in lib/connect/widget.ts.
 
 export type ConnectBoot =
   | {
@@ -21,29 +19,3 @@ export type ConnectBoot =
     targetOrigins: string[] | '*';
     redirect: null;
   };
-
-export type WidgetSourceView = {
-  id: string;
-  name: string;
-  kind: string;
-  description: string;
-  dataTypes: string[];
-  /** Offered by the app now (a connected source the app no longer offers can still be disconnected). */
-  isAvailable: boolean;
-  connection: null | {
-    status: 'connected' | 'syncing' | 'error' | 'disconnected';
-    isSyncPending: boolean;
-    connectedSince: string;
-    historySyncedAt: string | null;
-  };
-};
-
-export type WidgetStateView = {
-  appName: string;
-  humanId: string;
-  mustSignIn: boolean;
-  /** The OIDC issuer's host, shown on the sign-in button. */
-  signInWith: string | null;
-  /** Empty while mustSignIn: nothing of the user's is shown before they sign in. */
-  sources: WidgetSourceView[];
-};

@@ -2,7 +2,8 @@
 // The server renders the page shell and a boot block (lib/api/connect/widget-page.ts); this code
 // lists the app's sources, connects and disconnects them through /connect/api/* with the widget
 // token (held in memory only), and tells the embedding page what happened with postMessage.
-import type { ConnectBoot, SourceRef, WidgetSourceView, WidgetStateView } from './types';
+import type { SourceRef, WidgetSourceView, WidgetStateView } from '../../lib/connect/widget';
+import type { ConnectBoot } from './types';
 
 const boot = JSON.parse(document.getElementById('connect-boot')?.textContent ?? '{}') as ConnectBoot;
 const isFramed = window.parent !== window;

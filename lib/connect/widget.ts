@@ -11,7 +11,36 @@ import { users } from '../db/schema';
 import { DomainError, forbidden, invalidInput, notFound } from '../errors';
 import { availableSources, connectSource, disconnectSource, listConnections } from '../sources/connections';
 import { mintSessionForUser, openConnect, type OpenedConnect, type WidgetSession } from './tokens';
-import type { SourceRef, WidgetSourceView, WidgetStateView } from '../../components/connect/types';
+
+/** A source as the embedding page hears of it in postMessage payloads. */
+export type SourceRef = { name: string; id: string };
+
+export type WidgetSourceView = {
+  id: string;
+  name: string;
+  kind: string;
+  description: string;
+  dataTypes: string[];
+  /** Offered by the app now (a connected source the app no longer offers can still be disconnected). */
+  isAvailable: boolean;
+  connection: null | {
+    status: 'connected' | 'syncing' | 'error' | 'disconnected';
+    isSyncPending: boolean;
+    connectedSince: string;
+    historySyncedAt: string | null;
+  };
+};
+
+/** What GET /connect/api/state answers (and connect/disconnect along with their result). */
+export type WidgetStateView = {
+  appName: string;
+  humanId: string;
+  mustSignIn: boolean;
+  /** The OIDC issuer's host, shown on the sign-in button. */
+  signInWith: string | null;
+  /** Empty while mustSignIn: nothing of the user's is shown before they sign in. */
+  sources: WidgetSourceView[];
+};
 
 /** The app's own credentials, for steps the widget session (or the redirect mode's checks) stands in for. */
 const asClient = (settings: { appId: number; clientId: string }): ClientCaller => ({ kind: 'client', appId: settings.appId, clientId: settings.clientId });

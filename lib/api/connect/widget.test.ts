@@ -11,7 +11,8 @@ import { listConnections } from '../../sources/connections';
 import { startApi, type RunningApi } from '../../testing/api';
 import { createTestApp, type TestApp } from '../../testing/fixtures';
 import { revealTokens } from '../../users/users';
-import type { ConnectBoot, WidgetStateView } from '../../../components/connect/types';
+import type { ConnectBoot } from '../../../components/connect/types';
+import type { WidgetStateView } from '../../connect/widget';
 import { measureWidgetBundle, WIDGET_JS_BUDGET_GZIP } from './widget-assets';
 
 let api: RunningApi;
