@@ -41,10 +41,10 @@ describe(`routers scoped to their credentials on ${inject('databaseKind')}`, () 
   });
 
   it('hands the server exactly the API’s paths, and everything else to the portal', () => {
-    for (const path of ['/v1', '/v1/apps/x/users', '/v1/connect/token', '/v1/human/me', '/app', '/app/users', '/healthz', '/readyz', '/openapi.json']) {
+    for (const path of ['/v1', '/v1/apps/x/users', '/v1/connect/token', '/v1/human/me', '/app', '/app/users', '/healthz', '/readyz', '/openapi.json', '/connect', '/connect/api/state', '/connect/embed']) {
       expect(isApiPath(path), path).toBe(true);
     }
-    for (const path of ['/', '/apps', '/apps/abc/users', '/v10', '/v1x/apps', '/application', '/healthz/x', '/openapi.json.bak', '/sign-in', '/connect']) {
+    for (const path of ['/', '/apps', '/apps/abc/users', '/v10', '/v1x/apps', '/application', '/healthz/x', '/openapi.json.bak', '/sign-in', '/connected', '/connections']) {
       expect(isApiPath(path), path).toBe(false);
     }
   });
