@@ -137,10 +137,16 @@ describe(`Connect tokens on ${inject('databaseKind')}`, () => {
     expect(await endUserForAccessToken(tokens.accessToken)).toMatchObject({ humanId, via: 'access-token' });
 
     const renewed = await refreshAccess(client, tokens.refreshToken);
+    // An access token stops working when it expires.
+    await expireToken(tokens.accessToken);
+    expect(await endUserForAccessToken(tokens.accessToken)).toBeNull();
     expect(await endUserForAccessToken(renewed.accessToken)).toMatchObject({ humanId });
     await expect(refreshAccess(client, tokens.refreshToken)).rejects.toMatchObject({ kind: 'unauthorized' });
     const other = await clientOf(await createTestApp());
     await expect(refreshAccess(other, renewed.refreshToken)).rejects.toMatchObject({ kind: 'unauthorized' });
+    // So does an expired refresh token.
+    await expireToken(renewed.refreshToken);
+    await expect(refreshAccess(client, renewed.refreshToken)).rejects.toMatchObject({ kind: 'unauthorized' });
   });
 
   it('the clean-up deletes expired rows only', async () => {

@@ -263,15 +263,22 @@ export async function openConnect(token: string | undefined): Promise<OpenedConn
 /** The open widget behind `widgetToken`, or null if unknown, expired, or its user was deleted. */
 export async function widgetSession(widgetToken: string): Promise<WidgetSession | null> {
   if (!isConnectTokenShape(widgetToken)) return null;
+  // One query: the widget calls this on every request it makes.
   const [row] = await getDb()
     .select({
-      appId: connectSessions.appId,
       userId: users.id,
       humanId: users.humanId,
-      clientId: apps.clientId,
       expiresAt: connectSessions.expiresAt,
       details: connectSessions.details,
-      oidcIssuer: apps.oidcIssuer,
+      settings: {
+        appId: apps.id,
+        clientId: apps.clientId,
+        appName: apps.name,
+        connectOrigins: apps.connectOrigins,
+        connectRedirectUrls: apps.connectRedirectUrls,
+        enabledSources: apps.enabledSources,
+        oidcIssuer: apps.oidcIssuer,
+      },
     })
     .from(connectSessions)
     .innerJoin(users, eq(users.id, connectSessions.userId))
@@ -283,11 +290,10 @@ export async function widgetSession(widgetToken: string): Promise<WidgetSession 
       isNull(users.deletedAt),
     ));
   if (!row) return null;
-  const settings = await connectSettingsForAppId(row.appId);
-  if (!settings) return null;
+  const { settings } = row;
   const details = (row.details ?? {}) as WidgetDetails;
   return {
-    caller: { kind: 'end-user', via: 'connect', appId: row.appId, clientId: row.clientId, userId: row.userId, humanId: row.humanId },
+    caller: { kind: 'end-user', via: 'connect', appId: settings.appId, clientId: settings.clientId, userId: row.userId, humanId: row.humanId },
     settings,
     mustSignIn: settings.oidcIssuer !== null && details.signedIn !== true,
     expiresAt: row.expiresAt,
