@@ -15,7 +15,7 @@ import { apps, connections, connectSessions, users } from '../db/schema';
 import { DomainError, invalidInput, notFound } from '../errors';
 import { errorFields, log } from '../log';
 import { HUMAN_ID_PATTERN } from '../users/human-id';
-import { createUser } from '../users/users';
+import { newUserValues } from '../users/users';
 
 /** Lifetimes in seconds. */
 export const SESSION_TOKEN_TTL = 3600;
@@ -95,15 +95,32 @@ export async function mintSessionForUser(
 ): Promise<{ sessionToken: string; humanId: string; expiresIn: number }> {
   const parsed = MintInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error.issues[0]?.message ?? 'Invalid user.');
+  const { externalId, email } = parsed.data;
   const appId = await appIdFor(caller, clientId);
-  const { user } = await createUser(caller, clientId, { externalId: parsed.data.externalId, ...(parsed.data.email ? { email: parsed.data.email } : {}) });
-  const row = await liveUserByExternalId(appId, parsed.data.externalId);
-  if (!row || row.humanId !== user.humanId) throw notFound(`No user with client_user_id ${parsed.data.externalId}.`);
-  if (parsed.data.email && !row.email) {
-    await getDb().update(users).set({ email: parsed.data.email, updatedAt: sql`now()` }).where(and(eq(users.id, row.id), isNull(users.email)));
+  // The common case, a user the app already has, costs two statements: find them, add the token.
+  const existing = await liveUserByExternalId(appId, externalId);
+  if (existing) {
+    if (email && !existing.email) {
+      await getDb().update(users).set({ email, updatedAt: sql`now()` }).where(and(eq(users.id, existing.id), isNull(users.email)));
+    }
+    const { token } = await insertToken(getDb(), { kind: 'session', appId, userId: existing.id, ttlSeconds: SESSION_TOKEN_TTL });
+    return { sessionToken: token, humanId: existing.humanId, expiresIn: SESSION_TOKEN_TTL };
   }
-  const { token } = await insertToken(getDb(), { kind: 'session', appId, userId: row.id, ttlSeconds: SESSION_TOKEN_TTL });
-  return { sessionToken: token, humanId: row.humanId, expiresIn: SESSION_TOKEN_TTL };
+  // A new user: created, audited and given the token in one transaction. Two requests racing to
+  // create the same user both succeed, on the one row the unique index lets through.
+  const minted = await getDb().transaction(async (tx) => {
+    const [created] = await tx.insert(users).values(newUserValues(appId, { externalId, ...(email ? { email } : {}) })).onConflictDoNothing()
+      .returning({ id: users.id, humanId: users.humanId });
+    if (!created) return null;
+    await recordAudit(tx, caller, { appId, action: 'user.create', target: created.humanId });
+    const { token } = await insertToken(tx, { kind: 'session', appId, userId: created.id, ttlSeconds: SESSION_TOKEN_TTL });
+    return { sessionToken: token, humanId: created.humanId, expiresIn: SESSION_TOKEN_TTL };
+  });
+  if (minted) return minted;
+  const raced = await liveUserByExternalId(appId, externalId);
+  if (!raced) throw notFound(`No user with client_user_id ${externalId}.`);
+  const { token } = await insertToken(getDb(), { kind: 'session', appId, userId: raced.id, ttlSeconds: SESSION_TOKEN_TTL });
+  return { sessionToken: token, humanId: raced.humanId, expiresIn: SESSION_TOKEN_TTL };
 }
 
 /** An id token to relaunch Connect for the app's existing user `externalId` (type=id). */
