@@ -5,7 +5,7 @@
 import { and, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { appIdFor } from '../apps/access';
-import { connectSettingsForAppId, type ConnectSettings } from '../apps/apps';
+import { connectColumns, connectSettingsForAppId, type ConnectSettings } from '../apps/apps';
 import { recordAudit } from '../audit/audit';
 import type { AccountCaller, ClientCaller, EndUserCaller, OperatorCaller } from '../auth/caller';
 import { decrypt } from '../auth/encryption';
@@ -239,32 +239,29 @@ export async function openConnect(token: string | undefined): Promise<OpenedConn
   if (!isConnectTokenShape(token)) return unknown;
   const hash = sha256Hex(token);
   const opened = await getDb().transaction(async (tx) => {
+    // Spend it, and read its live user and app, in one statement.
     const [spent] = await tx
       .update(connectSessions)
       .set({ usedAt: sql`now()` })
+      .from(users)
+      .innerJoin(apps, eq(apps.id, users.appId))
       .where(and(
         eq(connectSessions.tokenHash, hash),
         inArray(connectSessions.kind, ['session', 'id']),
         isNull(connectSessions.usedAt),
         gt(connectSessions.expiresAt, sql`now()`),
-        // The user must still be there (deleting a user removes its tokens too; belt and braces).
-        sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${connectSessions.userId} AND ${users.deletedAt} IS NULL)`,
+        eq(users.id, connectSessions.userId),
+        // Deleting a user removes its tokens too; a user being deleted must not open Connect either.
+        isNull(users.deletedAt),
       ))
-      .returning({ appId: connectSessions.appId, userId: connectSessions.userId, origin: connectSessions.origin });
-    if (!spent?.userId) return null;
-    const [user] = await tx
-      .select({ humanId: users.humanId, clientId: apps.clientId })
-      .from(users)
-      .innerJoin(apps, eq(apps.id, users.appId))
-      .where(eq(users.id, spent.userId));
-    const widget = await insertToken(tx, { kind: 'widget', appId: spent.appId, userId: spent.userId, ttlSeconds: WIDGET_TTL, origin: spent.origin, details: { signedIn: false } });
-    const caller: EndUserCaller = { kind: 'end-user', via: 'connect', appId: spent.appId, clientId: user!.clientId, userId: spent.userId, humanId: user!.humanId };
-    return { caller, widget };
+      .returning({ userId: users.id, humanId: users.humanId, origin: connectSessions.origin, settings: connectColumns });
+    if (!spent) return null;
+    const { settings } = spent;
+    const widget = await insertToken(tx, { kind: 'widget', appId: settings.appId, userId: spent.userId, ttlSeconds: WIDGET_TTL, origin: spent.origin, details: { signedIn: false } });
+    const caller: EndUserCaller = { kind: 'end-user', via: 'connect', appId: settings.appId, clientId: settings.clientId, userId: spent.userId, humanId: spent.humanId };
+    return { caller, widget, settings };
   });
-  if (opened) {
-    const settings = await connectSettingsForAppId(opened.caller.appId);
-    if (settings) return { ok: true, widgetToken: opened.widget.token, caller: opened.caller, expiresAt: opened.widget.expiresAt, settings };
-  }
+  if (opened) return { ok: true, widgetToken: opened.widget.token, caller: opened.caller, expiresAt: opened.widget.expiresAt, settings: opened.settings };
   // Why not: say so, and show the app when the token is one of its.
   const [row] = await getDb()
     .select({ appId: connectSessions.appId, expired: sql<boolean>`${connectSessions.expiresAt} <= now()`, usedAt: connectSessions.usedAt })
@@ -287,15 +284,7 @@ export async function widgetSession(widgetToken: string): Promise<WidgetSession 
       humanId: users.humanId,
       expiresAt: connectSessions.expiresAt,
       details: connectSessions.details,
-      settings: {
-        appId: apps.id,
-        clientId: apps.clientId,
-        appName: apps.name,
-        connectOrigins: apps.connectOrigins,
-        connectRedirectUrls: apps.connectRedirectUrls,
-        enabledSources: apps.enabledSources,
-        oidcIssuer: apps.oidcIssuer,
-      },
+      settings: connectColumns,
     })
     .from(connectSessions)
     .innerJoin(users, eq(users.id, connectSessions.userId))
