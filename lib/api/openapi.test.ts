@@ -56,6 +56,9 @@ describe(`the OpenAPI document on ${inject('databaseKind')}`, () => {
       'GET /v1/apps/{clientId}/users',
       'GET /v1/apps/{clientId}/users/{humanId}',
       'POST /v1/apps/{clientId}/users',
+      'POST /v1/connect/publictokens',
+      'POST /v1/connect/token',
+      'POST /v1/connect/tokens',
     ]);
   });
 
@@ -66,7 +69,8 @@ describe(`the OpenAPI document on ${inject('databaseKind')}`, () => {
     });
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const operation of Object.values(methods)) {
-        expect(operation.security).toEqual([{ [path.startsWith('/app/') ? 'appKeyBearer' : 'appKeyBasic']: [] }]);
+        const scheme = path.startsWith('/app/') ? 'appKeyBearer' : path.startsWith('/v1/connect/') ? 'clientCredentials' : 'appKeyBasic';
+        expect(operation.security).toEqual([{ [scheme]: [] }]);
       }
     }
   });

@@ -11,16 +11,14 @@ import { unlimited } from './rate-limit';
 describe(`routers scoped to their credentials on ${inject('databaseKind')}`, () => {
   it('lets routers for other credentials under /v1 answer without an App Key, while /v1/apps still requires one', async () => {
     const api = createApi({ readiness: { isStarted: () => true }, limiter: unlimited() });
-    const beside = new Hono();
-    beside.post('/token', (c) => c.json({ reached: 'client credentials' }));
-    api.route('/v1/connect', beside);
     const users = new Hono();
     users.get('/me', (c) => c.json({ reached: 'user token' }));
     api.route('/v1/human', users);
     try {
+      // The Connect token router (client credentials) answers for itself: no App Key challenge.
       const token = await api.request('/v1/connect/token', { method: 'POST' });
-      expect(token.status).toBe(200);
-      expect(await token.json()).toEqual({ reached: 'client credentials' });
+      expect(token.status).toBe(400);
+      expect((await token.json()).message).toMatch(/is required/);
       const me = await api.request('/v1/human/me');
       expect(await me.json()).toEqual({ reached: 'user token' });
 
@@ -41,7 +39,7 @@ describe(`routers scoped to their credentials on ${inject('databaseKind')}`, () 
   });
 
   it('hands the server exactly the API’s paths, and everything else to the portal', () => {
-    for (const path of ['/v1', '/v1/apps/x/users', '/v1/connect/token', '/v1/human/me', '/app', '/app/users', '/healthz', '/readyz', '/openapi.json', '/connect', '/connect/api/state', '/connect/embed']) {
+    for (const path of ['/v1', '/v1/apps/x/users', '/v1/connect/token', '/v1/human/me', '/app', '/app/users', '/healthz', '/readyz', '/openapi.json', '/connect/oidc/callback', '/connect', '/connect/api/state', '/connect/embed']) {
       expect(isApiPath(path), path).toBe(true);
     }
     for (const path of ['/', '/apps', '/apps/abc/users', '/v10', '/v1x/apps', '/application', '/healthz/x', '/openapi.json.bak', '/sign-in', '/connected', '/connections']) {

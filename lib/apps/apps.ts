@@ -155,7 +155,8 @@ export type ConnectSettings = {
   oidcIssuer: string | null;
 };
 
-const connectColumns = {
+/** The columns of ConnectSettings, for queries that read them beside others (lib/connect/tokens.ts). */
+export const connectColumns = {
   appId: apps.id,
   clientId: apps.clientId,
   appName: apps.name,

@@ -6,7 +6,7 @@ import type { ClientCaller } from '../auth/caller';
 import { operator } from '../auth/caller';
 import { sha256Hex } from '../auth/secrets';
 import { getDb } from '../db/client';
-import { apps, connections, connectSessions } from '../db/schema';
+import { apps, auditLog, connections, connectSessions } from '../db/schema';
 import { createTestApp, type TestApp } from '../testing/fixtures';
 import { deleteUser, getUser, revealTokens } from '../users/users';
 import { endUserForAccessToken } from './end-user';
@@ -63,6 +63,18 @@ describe(`Connect tokens on ${inject('databaseKind')}`, () => {
     expect(widget).toMatchObject({ caller: { humanId: first.humanId, via: 'connect' }, mustSignIn: false, settings: { clientId: app.clientId } });
     // A session token is not a widget credential.
     expect(await widgetSession(again.sessionToken)).toBeNull();
+  });
+
+  it('concurrent first mints for one new user make one user, audited once', async () => {
+    const app = await createTestApp();
+    const client = await clientOf(app);
+    const externalId = ext();
+    const minted = await Promise.all(Array.from({ length: 4 }, () => mintSessionForUser(client, app.clientId, { externalId })));
+    expect(new Set(minted.map((m) => m.humanId)).size).toBe(1);
+    expect(new Set(minted.map((m) => m.sessionToken)).size).toBe(4);
+    const audits = await getDb().select().from(auditLog).where(eq(auditLog.target, minted[0]!.humanId));
+    expect(audits.map((a) => a.action)).toEqual(['user.create']);
+    for (const { sessionToken } of minted) expect(await openConnect(sessionToken)).toMatchObject({ ok: true });
   });
 
   it('two concurrent opens of one token: one wins', async () => {
@@ -137,10 +149,16 @@ describe(`Connect tokens on ${inject('databaseKind')}`, () => {
     expect(await endUserForAccessToken(tokens.accessToken)).toMatchObject({ humanId, via: 'access-token' });
 
     const renewed = await refreshAccess(client, tokens.refreshToken);
+    // An access token stops working when it expires.
+    await expireToken(tokens.accessToken);
+    expect(await endUserForAccessToken(tokens.accessToken)).toBeNull();
     expect(await endUserForAccessToken(renewed.accessToken)).toMatchObject({ humanId });
     await expect(refreshAccess(client, tokens.refreshToken)).rejects.toMatchObject({ kind: 'unauthorized' });
     const other = await clientOf(await createTestApp());
     await expect(refreshAccess(other, renewed.refreshToken)).rejects.toMatchObject({ kind: 'unauthorized' });
+    // So does an expired refresh token.
+    await expireToken(renewed.refreshToken);
+    await expect(refreshAccess(client, renewed.refreshToken)).rejects.toMatchObject({ kind: 'unauthorized' });
   });
 
   it('the clean-up deletes expired rows only', async () => {

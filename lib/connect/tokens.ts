@@ -5,7 +5,7 @@
 import { and, eq, gt, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { appIdFor } from '../apps/access';
-import { connectSettingsForAppId, type ConnectSettings } from '../apps/apps';
+import { connectColumns, connectSettingsForAppId, type ConnectSettings } from '../apps/apps';
 import { recordAudit } from '../audit/audit';
 import type { AccountCaller, ClientCaller, EndUserCaller, OperatorCaller } from '../auth/caller';
 import { decrypt } from '../auth/encryption';
@@ -15,7 +15,7 @@ import { apps, connections, connectSessions, users } from '../db/schema';
 import { DomainError, invalidInput, notFound } from '../errors';
 import { errorFields, log } from '../log';
 import { HUMAN_ID_PATTERN } from '../users/human-id';
-import { createUser } from '../users/users';
+import { newUserValues } from '../users/users';
 
 /** Lifetimes in seconds. */
 export const SESSION_TOKEN_TTL = 3600;
@@ -95,15 +95,32 @@ export async function mintSessionForUser(
 ): Promise<{ sessionToken: string; humanId: string; expiresIn: number }> {
   const parsed = MintInput.safeParse(input);
   if (!parsed.success) throw invalidInput(parsed.error.issues[0]?.message ?? 'Invalid user.');
+  const { externalId, email } = parsed.data;
   const appId = await appIdFor(caller, clientId);
-  const { user } = await createUser(caller, clientId, { externalId: parsed.data.externalId, ...(parsed.data.email ? { email: parsed.data.email } : {}) });
-  const row = await liveUserByExternalId(appId, parsed.data.externalId);
-  if (!row || row.humanId !== user.humanId) throw notFound(`No user with client_user_id ${parsed.data.externalId}.`);
-  if (parsed.data.email && !row.email) {
-    await getDb().update(users).set({ email: parsed.data.email, updatedAt: sql`now()` }).where(and(eq(users.id, row.id), isNull(users.email)));
+  // The common case, a user the app already has, costs two statements: find them, add the token.
+  const existing = await liveUserByExternalId(appId, externalId);
+  if (existing) {
+    if (email && !existing.email) {
+      await getDb().update(users).set({ email, updatedAt: sql`now()` }).where(and(eq(users.id, existing.id), isNull(users.email)));
+    }
+    const { token } = await insertToken(getDb(), { kind: 'session', appId, userId: existing.id, ttlSeconds: SESSION_TOKEN_TTL });
+    return { sessionToken: token, humanId: existing.humanId, expiresIn: SESSION_TOKEN_TTL };
   }
-  const { token } = await insertToken(getDb(), { kind: 'session', appId, userId: row.id, ttlSeconds: SESSION_TOKEN_TTL });
-  return { sessionToken: token, humanId: row.humanId, expiresIn: SESSION_TOKEN_TTL };
+  // A new user: created, audited and given the token in one transaction. Two requests racing to
+  // create the same user both succeed, on the one row the unique index lets through.
+  const minted = await getDb().transaction(async (tx) => {
+    const [created] = await tx.insert(users).values(newUserValues(appId, { externalId, ...(email ? { email } : {}) })).onConflictDoNothing()
+      .returning({ id: users.id, humanId: users.humanId });
+    if (!created) return null;
+    await recordAudit(tx, caller, { appId, action: 'user.create', target: created.humanId });
+    const { token } = await insertToken(tx, { kind: 'session', appId, userId: created.id, ttlSeconds: SESSION_TOKEN_TTL });
+    return { sessionToken: token, humanId: created.humanId, expiresIn: SESSION_TOKEN_TTL };
+  });
+  if (minted) return minted;
+  const raced = await liveUserByExternalId(appId, externalId);
+  if (!raced) throw notFound(`No user with client_user_id ${externalId}.`);
+  const { token } = await insertToken(getDb(), { kind: 'session', appId, userId: raced.id, ttlSeconds: SESSION_TOKEN_TTL });
+  return { sessionToken: token, humanId: raced.humanId, expiresIn: SESSION_TOKEN_TTL };
 }
 
 /** An id token to relaunch Connect for the app's existing user `externalId` (type=id). */
@@ -222,32 +239,29 @@ export async function openConnect(token: string | undefined): Promise<OpenedConn
   if (!isConnectTokenShape(token)) return unknown;
   const hash = sha256Hex(token);
   const opened = await getDb().transaction(async (tx) => {
+    // Spend it, and read its live user and app, in one statement.
     const [spent] = await tx
       .update(connectSessions)
       .set({ usedAt: sql`now()` })
+      .from(users)
+      .innerJoin(apps, eq(apps.id, users.appId))
       .where(and(
         eq(connectSessions.tokenHash, hash),
         inArray(connectSessions.kind, ['session', 'id']),
         isNull(connectSessions.usedAt),
         gt(connectSessions.expiresAt, sql`now()`),
-        // The user must still be there (deleting a user removes its tokens too; belt and braces).
-        sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${connectSessions.userId} AND ${users.deletedAt} IS NULL)`,
+        eq(users.id, connectSessions.userId),
+        // Deleting a user removes its tokens too; a user being deleted must not open Connect either.
+        isNull(users.deletedAt),
       ))
-      .returning({ appId: connectSessions.appId, userId: connectSessions.userId, origin: connectSessions.origin });
-    if (!spent?.userId) return null;
-    const [user] = await tx
-      .select({ humanId: users.humanId, clientId: apps.clientId })
-      .from(users)
-      .innerJoin(apps, eq(apps.id, users.appId))
-      .where(eq(users.id, spent.userId));
-    const widget = await insertToken(tx, { kind: 'widget', appId: spent.appId, userId: spent.userId, ttlSeconds: WIDGET_TTL, origin: spent.origin, details: { signedIn: false } });
-    const caller: EndUserCaller = { kind: 'end-user', via: 'connect', appId: spent.appId, clientId: user!.clientId, userId: spent.userId, humanId: user!.humanId };
-    return { caller, widget };
+      .returning({ userId: users.id, humanId: users.humanId, origin: connectSessions.origin, settings: connectColumns });
+    if (!spent) return null;
+    const { settings } = spent;
+    const widget = await insertToken(tx, { kind: 'widget', appId: settings.appId, userId: spent.userId, ttlSeconds: WIDGET_TTL, origin: spent.origin, details: { signedIn: false } });
+    const caller: EndUserCaller = { kind: 'end-user', via: 'connect', appId: settings.appId, clientId: settings.clientId, userId: spent.userId, humanId: spent.humanId };
+    return { caller, widget, settings };
   });
-  if (opened) {
-    const settings = await connectSettingsForAppId(opened.caller.appId);
-    if (settings) return { ok: true, widgetToken: opened.widget.token, caller: opened.caller, expiresAt: opened.widget.expiresAt, settings };
-  }
+  if (opened) return { ok: true, widgetToken: opened.widget.token, caller: opened.caller, expiresAt: opened.widget.expiresAt, settings: opened.settings };
   // Why not: say so, and show the app when the token is one of its.
   const [row] = await getDb()
     .select({ appId: connectSessions.appId, expired: sql<boolean>`${connectSessions.expiresAt} <= now()`, usedAt: connectSessions.usedAt })
@@ -263,15 +277,14 @@ export async function openConnect(token: string | undefined): Promise<OpenedConn
 /** The open widget behind `widgetToken`, or null if unknown, expired, or its user was deleted. */
 export async function widgetSession(widgetToken: string): Promise<WidgetSession | null> {
   if (!isConnectTokenShape(widgetToken)) return null;
+  // One query: the widget calls this on every request it makes.
   const [row] = await getDb()
     .select({
-      appId: connectSessions.appId,
       userId: users.id,
       humanId: users.humanId,
-      clientId: apps.clientId,
       expiresAt: connectSessions.expiresAt,
       details: connectSessions.details,
-      oidcIssuer: apps.oidcIssuer,
+      settings: connectColumns,
     })
     .from(connectSessions)
     .innerJoin(users, eq(users.id, connectSessions.userId))
@@ -283,11 +296,10 @@ export async function widgetSession(widgetToken: string): Promise<WidgetSession 
       isNull(users.deletedAt),
     ));
   if (!row) return null;
-  const settings = await connectSettingsForAppId(row.appId);
-  if (!settings) return null;
+  const { settings } = row;
   const details = (row.details ?? {}) as WidgetDetails;
   return {
-    caller: { kind: 'end-user', via: 'connect', appId: row.appId, clientId: row.clientId, userId: row.userId, humanId: row.humanId },
+    caller: { kind: 'end-user', via: 'connect', appId: settings.appId, clientId: settings.clientId, userId: row.userId, humanId: row.humanId },
     settings,
     mustSignIn: settings.oidcIssuer !== null && details.signedIn !== true,
     expiresAt: row.expiresAt,
