@@ -169,6 +169,14 @@ describe(`syncing demo sources on ${inject('databaseKind')}`, () => {
     expect(await listConnections(me, app.clientId, humanId)).toMatchObject([{ status: 'connected', isSyncPending: false, historySyncedAt: T0 }]);
   });
 
+  it('two workers draining at once never run the same connection', { timeout: 120_000 }, async () => {
+    const { app, humanId, me } = await oneUser();
+    const id = await connectSource(me, app.clientId, humanId, 'demo-glucose');
+    const outcomes = await Promise.all([syncOne({ humanId, now: clock(T0) }), syncOne({ humanId, now: clock(T0) }), syncOne({ humanId, now: clock(T0) })]);
+    expect(outcomes.sort()).toEqual(['idle', 'idle', 'synced']);
+    expect(await storedReadings(id)).toEqual(expected(humanId, 'demo-glucose', new Date(T0.getTime() - HISTORY_DAYS * DAY), T0));
+  });
+
   it('a failed sync shows an error in plain words and is retried after a backoff, or at once on "sync now"', { timeout: 120_000 }, async () => {
     const { app, humanId, me } = await oneUser();
     await connectSource(me, app.clientId, humanId, 'demo-scale');
