@@ -7,7 +7,7 @@ import { createTestApp, createTestUsers, type TestApp } from '../testing/fixture
 import { purgeAll } from '../users/purge';
 import { connectSource, disconnectSource, listConnections, requestSync } from './connections';
 import { demoReadings, demoTimeZoneOffset, HISTORY_DAYS } from './demo/generator';
-import { claimSyncJob, drainSyncQueue, startSyncWorker, SYNC_OVERLAP_MS, waitForSyncs } from './sync';
+import { claimSyncJob, drainSyncQueue, startSyncWorker, SYNC_OVERLAP_MS, syncOne, waitForSyncs } from './sync';
 
 const DAY = 86_400_000;
 const T0 = new Date('2026-06-10T15:42:00Z');
@@ -169,36 +169,73 @@ describe(`syncing demo sources on ${inject('databaseKind')}`, () => {
     expect(await listConnections(me, app.clientId, humanId)).toMatchObject([{ status: 'connected', isSyncPending: false, historySyncedAt: T0 }]);
   });
 
-  it('"sync now" while a sync runs runs it once more afterwards', { timeout: 120_000 }, async () => {
+  it('two workers draining at once never run the same connection', { timeout: 120_000 }, async () => {
+    const { app, humanId, me } = await oneUser();
+    const id = await connectSource(me, app.clientId, humanId, 'demo-glucose');
+    const outcomes = await Promise.all([syncOne({ humanId, now: clock(T0) }), syncOne({ humanId, now: clock(T0) }), syncOne({ humanId, now: clock(T0) })]);
+    expect(outcomes.sort()).toEqual(['idle', 'idle', 'synced']);
+    expect(await storedReadings(id)).toEqual(expected(humanId, 'demo-glucose', new Date(T0.getTime() - HISTORY_DAYS * DAY), T0));
+  });
+
+  it('a failed sync shows an error in plain words and is retried after a backoff, or at once on "sync now"', { timeout: 120_000 }, async () => {
     const { app, humanId, me } = await oneUser();
     await connectSource(me, app.clientId, humanId, 'demo-scale');
-    const job = await claimSyncJob({ humanId });
-    expect(job).not.toBeNull();
+    const failing = () => {
+      throw new Error('ECONNRESET 10.0.0.7:5432 internal detail');
+    };
+    expect(await drainSyncQueue({ humanId, now: failing })).toBe(1);
+    const [failed] = await listConnections(me, app.clientId, humanId);
+    expect(failed).toMatchObject({ status: 'error', isSyncPending: true, historySyncedAt: null });
+    expect(failed!.lastError).toMatch(/will be retried/);
+    expect(failed!.lastError).not.toMatch(/ECONNRESET|10\.0\.0\.7/);
+    const [retry] = (await getDb().execute<{ seconds: number }>(sql`
+      SELECT extract(epoch FROM c.sync_requested_at - now())::float8 AS seconds FROM connections c JOIN users u ON u.id = c.user_id WHERE u.human_id = ${humanId}`)).rows;
+    expect(retry!.seconds).toBeGreaterThan(20);
+    expect(retry!.seconds).toBeLessThanOrEqual(3_600);
+    expect(await drainSyncQueue({ humanId, now: clock(T0) })).toBe(0); // backing off
+
     await requestSync(me, app.clientId, humanId, 'demo-scale');
-    // The running job is still held; it is handed back at once when the lease is released by
-    // its end. Simulate the end by letting the lease run out and the retry finish.
-    await getDb().execute(sql`UPDATE connections SET sync_requested_at = sync_requested_at - interval '10 minutes' WHERE id = ${job!.connectionId}`);
     expect(await drainSyncQueue({ humanId, now: clock(T0) })).toBe(1);
-    expect(await listConnections(me, app.clientId, humanId)).toMatchObject([{ status: 'connected', isSyncPending: false }]);
+    expect(await listConnections(me, app.clientId, humanId)).toMatchObject([{ status: 'connected', lastError: null, isSyncPending: false, historySyncedAt: T0 }]);
+  });
+
+  it('"sync now" while a sync runs runs it once more afterwards', { timeout: 180_000 }, async () => {
+    const { app, humanId, me } = await oneUser();
+    await connectSource(me, app.clientId, humanId, 'demo-tracker');
+    const running = syncOne({ humanId, now: clock(T0) });
+    while ((await listConnections(me, app.clientId, humanId))[0]!.status !== 'syncing') await new Promise((resolve) => setTimeout(resolve, 5));
+    await requestSync(me, app.clientId, humanId, 'demo-tracker');
+    expect(await running).toBe('synced');
+    // Finished, but asked again meanwhile: still queued, and due at once.
+    expect(await listConnections(me, app.clientId, humanId)).toMatchObject([{ status: 'connected', isSyncPending: true, historySyncedAt: T0 }]);
+    const later = new Date(T0.getTime() + 3_600_000);
+    expect(await drainSyncQueue({ humanId, now: clock(later) })).toBe(1);
+    expect(await listConnections(me, app.clientId, humanId)).toMatchObject([{ status: 'connected', isSyncPending: false, lastSyncAt: later }]);
   });
 
   it('disconnecting during a sync stops it; reconnecting later writes a fresh history without the old rows', { timeout: 180_000 }, async () => {
     const { app, humanId, me } = await oneUser();
-    const id = await connectSource(me, app.clientId, humanId, 'demo-cuff');
-    await waitForSyncs({ humanId, now: clock(T0) });
-    expect((await storedReadings(id)).length).toBeGreaterThan(100);
-
-    await disconnectSource(me, app.clientId, humanId, 'demo-cuff');
+    const id = await connectSource(me, app.clientId, humanId, 'demo-tracker');
+    const running = syncOne({ humanId, now: clock(T0) });
+    const written = async () => (await getDb().execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM readings WHERE connection_id = ${id}`)).rows[0]!.n;
+    while ((await written()) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await disconnectSource(me, app.clientId, humanId, 'demo-tracker');
+    expect(await listConnections(me, app.clientId, humanId)).toEqual([]);
+    expect(await running).toBe('gone');
+    const left = await written();
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThan(expected(humanId, 'demo-tracker', new Date(T0.getTime() - HISTORY_DAYS * DAY), T0).length);
     expect(await drainSyncQueue({ humanId, now: clock(T0) })).toBe(0);
+
     // Reconnected 200 days later, before the purger got to the old rows.
     const later = new Date(T0.getTime() + 200 * DAY);
-    expect(await connectSource(me, app.clientId, humanId, 'demo-cuff')).toBe(id);
+    expect(await connectSource(me, app.clientId, humanId, 'demo-tracker')).toBe(id);
     await waitForSyncs({ humanId, now: clock(later) });
-    expect(await storedReadings(id)).toEqual(expected(humanId, 'demo-cuff', new Date(later.getTime() - HISTORY_DAYS * DAY), later));
+    expect(await storedReadings(id)).toEqual(expected(humanId, 'demo-tracker', new Date(later.getTime() - HISTORY_DAYS * DAY), later));
     const [rolled] = (await getDb().execute<{ n: number }>(sql`SELECT sum(count)::int AS n FROM reading_rollups WHERE connection_id = ${id}`)).rows;
     expect(rolled!.n).toBe((await storedReadings(id)).length);
     await purgeAll();
-    expect((await storedReadings(id)).length).toBeGreaterThan(100);
+    expect((await storedReadings(id)).length).toBeGreaterThan(90 * 288);
   });
 
   it('a background worker picks up a connect at once and syncs it', { timeout: 120_000 }, async () => {

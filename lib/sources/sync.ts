@@ -20,7 +20,7 @@ export const SYNC_LEASE_MS = 2 * 60_000;
 export const SYNC_OVERLAP_MS = 60 * 60_000;
 /** Readings handed to ingestReadings at a time (it commits them in INGEST_BATCH transactions);
  * between these the lease is renewed and the job checks that its connection is still wanted. */
-const READINGS_PER_STEP = 5_000;
+const READINGS_PER_STEP = 2_000;
 
 export type SyncOptions = {
   /** The clock readings are generated up to (tests move it); the database's clock runs the queue. */
@@ -179,7 +179,7 @@ export async function syncOne(options: SyncOptions = {}): Promise<'synced' | 'fa
     if (options.signal?.aborted) {
       // Stopping: hand the job back, due at once, for the next start or another server.
       await getDb().execute(sql`
-        UPDATE connections SET status = CASE WHEN last_sync_at IS NULL AND last_error IS NOT NULL THEN 'error'::connection_status ELSE 'connected' END,
+        UPDATE connections SET status = CASE WHEN last_error IS NULL THEN 'connected'::connection_status ELSE 'error' END,
           sync_requested_at = now(), updated_at = now()
         WHERE ${owned(job, leaseMs)}`).catch(() => undefined);
       return 'gone';
