@@ -53,16 +53,20 @@ export async function startHostPage(): Promise<HostPage> {
 }
 
 /**
- * Set the app's Connect settings with the operator's CLI (`npm run wearhouse -- apps:connect`),
- * which connects to the running e2e server's database.
+ * Run the operator's CLI (`npm run wearhouse -- …`) against the running e2e server's database (it
+ * connects to the server's embedded database owner); returns what it printed.
  */
-export function setConnectSettings(clientId: string, settings: { origins: string[]; redirectUrls: string[] }) {
+export function wearhouseCli(args: string[], extraEnv: Record<string, string> = {}): string {
   // The server's own environment (see playwright.config.ts): its data folder, its key file.
   const env = Object.fromEntries(Object.entries(process.env)
     .filter(([key]) => !['DATABASE_URL', 'WEARHOUSE_SECRET_KEY', 'NODE_ENV'].includes(key))) as NodeJS.ProcessEnv;
-  env.WEARHOUSE_DATA_DIR = process.env.WEARHOUSE_E2E_DATA_DIR!;
-  const args = ['--import', 'tsx', 'lib/cli/main.ts', 'apps:connect', '--app', clientId, '--all-sources',
+  Object.assign(env, { WEARHOUSE_DATA_DIR: process.env.WEARHOUSE_E2E_DATA_DIR!, ...extraEnv });
+  return execFileSync(process.execPath, ['--import', 'tsx', 'lib/cli/main.ts', ...args], { env, stdio: ['ignore', 'pipe', 'inherit'], timeout: 60_000, encoding: 'utf8' });
+}
+
+/** Set the app's Connect origins and redirect URLs (and offer every source) with `apps:connect`. */
+export function setConnectSettings(clientId: string, settings: { origins: string[]; redirectUrls: string[] }) {
+  wearhouseCli(['apps:connect', '--app', clientId, '--all-sources',
     ...settings.origins.flatMap((origin) => ['--origin', origin]),
-    ...settings.redirectUrls.flatMap((url) => ['--redirect-url', url])];
-  execFileSync(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'], timeout: 60_000 });
+    ...settings.redirectUrls.flatMap((url) => ['--redirect-url', url])]);
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { startHostPage, setConnectSettings, type HostPage } from './connect-host';
+import { startHostPage, setConnectSettings, wearhouseCli, type HostPage } from './connect-host';
+import { startIdentityProvider } from './connect-idp';
 import { demoCredentials } from './credentials';
 
 // Connect as a developer's users meet it: the app's page on another origin opens the widget with the
@@ -15,12 +16,15 @@ test.beforeAll(async () => {
 test.afterAll(async () => host?.close());
 
 /** POST /v1/connect/token from the app's server with its client secret. */
-async function mintToken(type: 'session' | 'access', externalId: string): Promise<{ session_token: string; access_token: string }> {
-  const { demoApp } = demoCredentials();
+async function mintToken(
+  type: 'session' | 'access',
+  externalId: string,
+  app: { clientId: string; clientSecret: string } = demoCredentials().demoApp,
+): Promise<{ session_token: string; access_token: string }> {
   const response = await fetch(`${baseURL}/v1/connect/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ client_id: demoApp.clientId, client_secret: demoApp.clientSecret, client_user_id: externalId, type }),
+    body: JSON.stringify({ client_id: app.clientId, client_secret: app.clientSecret, client_user_id: externalId, type }),
   });
   expect(response.status, await response.clone().text()).toBe(200);
   return (await response.json()) as { session_token: string; access_token: string };
@@ -183,5 +187,26 @@ test.describe('Connect', () => {
     // A reload spends nothing more: the link was used.
     await page.reload();
     await expect(page.getByText('This link was already used')).toBeVisible();
+  });
+
+  test("an app that asks its users to sign in: the widget signs in through a popup, then offers the sources", async ({ page }) => {
+    const idp = await startIdentityProvider(baseURL);
+    try {
+      const app = JSON.parse(wearhouseCli(['apps:create', '--name', 'Signed Steps', '--json'])) as { clientId: string; clientSecret: string };
+      wearhouseCli(['apps:connect', '--app', app.clientId, '--oidc-issuer', idp.issuer, '--oidc-client-id', idp.clientId], { WEARHOUSE_OIDC_CLIENT_SECRET: idp.clientSecret });
+      const { session_token: sessionToken } = await mintToken('session', newExternalId(), app);
+      await page.goto(`/connect?token=${sessionToken}`);
+      await expect(page.getByRole('heading', { name: 'Sign in to continue' })).toBeVisible();
+      // Nothing of the user's before the sign-in.
+      await expect(page.getByRole('button', { name: 'Connect Demo Tracker' })).toHaveCount(0);
+      const popup = page.waitForEvent('popup');
+      await page.getByRole('button', { name: `Sign in with ${idp.host}` }).click();
+      await (await popup).waitForEvent('close');
+      await expect(page.getByRole('button', { name: 'Connect Demo Tracker' })).toBeVisible();
+      await page.getByRole('button', { name: 'Connect Demo Tracker' }).click();
+      await expect(page.getByText('Connected · Importing history…')).toBeVisible();
+    } finally {
+      await idp.close();
+    }
   });
 });
