@@ -144,6 +144,8 @@ test.describe('Connect', () => {
   test('works by keyboard alone, passes an accessibility check, and fits a phone in light and dark', async ({ page }) => {
     // Top-level, as the portal or a webview opens it.
     const { session_token: sessionToken } = await mintToken('session', newExternalId());
+    const requested: string[] = [];
+    page.on('request', (request) => void requested.push(new URL(request.url()).origin));
     await page.setViewportSize({ width: 360, height: 740 });
     await page.goto(`/connect?token=${sessionToken}&pinnedProviders=demo-scale`);
     await expect(page.getByRole('button', { name: 'Connect Demo Scale' })).toBeVisible();
@@ -187,6 +189,8 @@ test.describe('Connect', () => {
     // A reload spends nothing more: the link was used.
     await page.reload();
     await expect(page.getByText('This link was already used')).toBeVisible();
+    // No third-party requests: no CDN, no remote font, nothing but Wearhouse itself.
+    expect([...new Set(requested)]).toEqual([new URL(baseURL).origin]);
   });
 
   test("an app that asks its users to sign in: the widget signs in through a popup, then offers the sources", async ({ page }) => {
