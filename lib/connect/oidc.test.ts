@@ -14,10 +14,12 @@ import { createTestApp, type TestApp } from '../testing/fixtures';
 import { getUser } from '../users/users';
 import { mintSessionForUser, openConnect, widgetSession } from './tokens';
 
-type Claims = { sub: string; email?: string; name?: string; preferred_username?: string };
+type Claims = { sub: string; email?: string; email_verified?: boolean; name?: string; preferred_username?: string };
 const ACCOUNTS: Record<string, Claims> = {
   alice: { sub: 'alice', email: 'alice@idp.test', name: 'Alice Liddell', preferred_username: 'alice.l' },
   bob: { sub: 'bob', email: 'bob@idp.test', name: 'Bob Builder', preferred_username: 'bob' },
+  // An address the provider has not verified.
+  carol: { sub: 'carol', email: 'carol@unverified.test', email_verified: false, name: 'Carol' },
 };
 
 let api: RunningApi;
@@ -68,7 +70,7 @@ beforeAll(async () => {
       response_types: ['code'],
     }],
     findAccount: async (_ctx: unknown, id: string) => (ACCOUNTS[id] ? { accountId: id, claims: async () => ACCOUNTS[id] } : undefined),
-    claims: { openid: ['sub'], email: ['email'], profile: ['name', 'preferred_username'] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'] },
     // The profile claims in the ID token itself, as many providers send them.
     conformIdTokenClaims: false,
     features: { devInteractions: { enabled: false } },
@@ -182,6 +184,14 @@ describe(`end-user sign-in through OpenID Connect on ${inject('databaseKind')}`,
     // The callback URL cannot be used twice.
     const replay = await callback(back);
     expect(replay.message).toMatchObject({ status: 'failed', message: expect.stringMatching(/already finished|expired|not started/) });
+
+    // Signing in again later (a new Connect session, the same account) is the same user: last_login moves.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const again = await openWidgetFor(app, 'customer-1');
+    expect(again.humanId).toBe(humanId);
+    const second = await callback(await signInAtProvider((await begin(again.widgetToken)).body.authorizationUrl, 'alice'));
+    expect(second.message.status).toBe('signed-in');
+    expect((await getUser(app.owner, app.clientId, humanId)).lastLoginAt!.getTime()).toBeGreaterThan(user.lastLoginAt!.getTime());
   });
 
   it('one identity, one user: a second user of the app cannot claim the same account', async () => {
@@ -200,6 +210,17 @@ describe(`end-user sign-in through OpenID Connect on ${inject('databaseKind')}`,
     const elsewhere = await openWidgetFor(otherApp, 'customer-a');
     const ok = await callback(await signInAtProvider((await begin(elsewhere.widgetToken)).body.authorizationUrl, 'bob'));
     expect(ok.message.status).toBe('signed-in');
+  });
+
+  it('keeps the email the app gave when the provider has not verified the one it sends', async () => {
+    const app = await appWithSignIn();
+    const [row] = await getDb().select({ id: apps.id }).from(apps).where(eq(apps.clientId, app.clientId));
+    const minted = await mintSessionForUser({ kind: 'client', appId: row!.id, clientId: app.clientId }, app.clientId, { externalId: 'customer-c', email: 'carol@app.test' });
+    const opened = await openConnect(minted.sessionToken);
+    if (!opened.ok) throw new Error(opened.message);
+    const done = await callback(await signInAtProvider((await begin(opened.widgetToken)).body.authorizationUrl, 'carol'));
+    expect(done.message.status).toBe('signed-in');
+    expect(await getUser(app.owner, app.clientId, minted.humanId)).toMatchObject({ email: 'carol@app.test', name: 'Carol', providerUserId: 'carol' });
   });
 
   it('a cancelled, forged or unknown sign-in fails with a clear message and changes nothing', async () => {

@@ -176,7 +176,8 @@ export async function completeSignIn(callback: URL): Promise<SignInResult> {
     providerUserId: claims.sub,
     identityProviderName: new URL(issuerUrl).host,
     identityProviderUrl: issuerUrl,
-    email: text(claims.email, 254),
+    // An address the provider says it has not verified is not recorded as the user's.
+    email: claims.email_verified === false ? undefined : text(claims.email, 254),
     name: text(claims.name, 200),
     username: text(claims.preferred_username, 200),
   };
