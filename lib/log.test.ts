@@ -1,6 +1,8 @@
 // What the logs may say about a failed query: its SQLSTATE and name, never its parameters or the
 // values PostgreSQL quotes in its own messages; drizzle's wrapper (whose message lists the
 // parameters) is looked through. Against the run's real database, so the errors are the driver's.
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, inject, it } from 'vitest';
 import { getDb, schema } from './db/client';
@@ -54,4 +56,51 @@ describe('queryName', () => {
   ])('%s → %s', (text, name) => {
     expect(queryName(text)).toBe(name);
   });
+});
+
+describe('the log destination', () => {
+  // A child process, so that its stdout is a pipe as under a process manager, and its exit is real.
+  const run = (code: string, onLine?: (line: string, child: ChildProcess) => void) =>
+    new Promise<{ lines: string[]; exitCode: number | null }>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+        cwd: path.resolve(import.meta.dirname, '..'),
+        env: { ...process.env, LOG_LEVEL: 'info', VITEST: '' },
+        stdio: ['ignore', 'pipe', 'ignore'], // the crash's stack trace on stderr is expected noise
+      });
+      const lines: string[] = [];
+      let pending = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        pending += chunk;
+        const complete = pending.split('\n');
+        pending = complete.pop()!;
+        for (const line of complete) {
+          lines.push(line);
+          onLine?.(line, child);
+        }
+      });
+      child.once('error', reject);
+      child.once('close', (exitCode) => resolve({ lines, exitCode }));
+    });
+
+  it('writes a line within a fraction of a second while the process keeps running, though it batches writes', async () => {
+    let lateByMs = Infinity;
+    const { lines } = await run(
+      "const { requestLog } = await import('./lib/log.ts'); requestLog.info({ n: 1 }, 'first'); setTimeout(() => {}, 20_000);",
+      (line, child) => {
+        if (!line.includes('"first"')) return;
+        lateByMs = Date.now() - Date.parse(JSON.parse(line).time); // the line's own time is when it was logged
+        child.kill('SIGKILL');
+      },
+    );
+    expect(lines.some((line) => JSON.parse(line).msg === 'first')).toBe(true);
+    expect(lateByMs).toBeLessThan(1_000);
+  }, 30_000);
+
+  it('loses no line when the process exits at once after logging, normally or from an uncaught error', async () => {
+    const many = await run("const { requestLog } = await import('./lib/log.ts'); for (let n = 0; n < 500; n++) requestLog.info({ n }, 'line'); process.exit(0);");
+    expect(many.lines.map((line) => JSON.parse(line).n)).toEqual(Array.from({ length: 500 }, (_, n) => n));
+    const crash = await run("const { log } = await import('./lib/log.ts'); log.error({ n: 1 }, 'last words'); throw new Error('boom');");
+    expect(crash.exitCode).not.toBe(0);
+    expect(crash.lines.some((line) => line.includes('"last words"'))).toBe(true);
+  }, 30_000);
 });

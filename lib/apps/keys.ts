@@ -86,7 +86,8 @@ const LAST_USED_FLUSH_MS = 10_000;
 
 type Verdict = { caller: AppCaller | null; expiresAt: number };
 const verdicts = new Map<string, Verdict>();
-const lastUsed = new Map<number, Date>();
+/** Key id → when it was last used (epoch ms): a number per request, a Date only when flushed. */
+const lastUsed = new Map<number, number>();
 let flushTimer: NodeJS.Timeout | undefined;
 
 function forgetCachedKeys() {
@@ -112,12 +113,12 @@ export async function authenticateAppKey(presented: string): Promise<AppCaller |
     verdict = { caller, expiresAt: now + KEY_CACHE_MS };
     verdicts.set(hash, verdict);
   }
-  if (verdict.caller) noteKeyUsed(verdict.caller.keyId);
+  if (verdict.caller) noteKeyUsed(verdict.caller.keyId, now);
   return verdict.caller;
 }
 
-function noteKeyUsed(keyId: number) {
-  lastUsed.set(keyId, new Date());
+function noteKeyUsed(keyId: number, at: number) {
+  lastUsed.set(keyId, at);
   flushTimer ??= setTimeout(() => void flushKeyUsage(), LAST_USED_FLUSH_MS).unref();
 }
 
@@ -127,7 +128,7 @@ export async function flushKeyUsage(): Promise<void> {
   flushTimer = undefined;
   if (lastUsed.size === 0) return;
   const ids = [...lastUsed.keys()];
-  const times = ids.map((id) => lastUsed.get(id)!.toISOString());
+  const times = ids.map((id) => new Date(lastUsed.get(id)!).toISOString());
   lastUsed.clear();
   try {
     await getDb().execute(sql`

@@ -1,7 +1,7 @@
 // Generating, fingerprinting and checking secrets: App Keys, client secrets, user tokens and
 // Connect session tokens. Every secret is 192 random bits with a recognisable prefix, stored
 // only as a SHA-256 hash (plus prefix and last four characters for display).
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const SECRET_PREFIXES = {
   appKey: 'whk_',
@@ -22,7 +22,8 @@ export type IssuedSecret = {
   last4: string;
 };
 
-export const sha256Hex = (value: string) => createHash('sha256').update(value).digest('hex');
+// One-shot crypto.hash: no Hash object per call (App Keys are hashed on every API request).
+export const sha256Hex = (value: string) => hash('sha256', value, 'hex');
 
 export function issueSecret(kind: SecretKind): IssuedSecret {
   const value = SECRET_PREFIXES[kind] + randomBytes(24).toString('base64url');

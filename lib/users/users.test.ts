@@ -8,7 +8,7 @@ import { seedUsers } from '../demo/seed';
 import { createTestApp, createTestUsers } from '../testing/fixtures';
 import { connectSource, listConnections } from '../sources/connections';
 import { purgeAll, purgeStep, startPurger } from './purge';
-import { countUsers, createUser, deleteUser, getUser, listUsers, revealTokens } from './users';
+import { countUsers, createUser, deleteUser, getUser, getUserSummary, listUsers, revealTokens } from './users';
 
 async function rowsOwnedBy(humanId: string) {
   const result = await getDb().execute<{ users: number; connections: number; readings: number; rollups: number; sessions: number }>(sql`
@@ -113,6 +113,24 @@ describe(`users on ${inject('databaseKind')}`, () => {
     await expect(getUser(mine.owner, mine.clientId, user!.humanId)).rejects.toMatchObject({ kind: 'not_found' });
     await expect(deleteUser(mine.owner, theirs.clientId, user!.humanId)).rejects.toMatchObject({ kind: 'not_found' });
     expect((await getUser(theirs.owner, theirs.clientId, user!.humanId)).humanId).toBe(user!.humanId);
+    // The narrower read the Human dialect uses checks the same way.
+    await expect(getUserSummary(mine.owner, theirs.clientId, user!.humanId)).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(getUserSummary(mine.owner, mine.clientId, user!.humanId)).rejects.toMatchObject({ kind: 'not_found' });
+    const mineKey = (await authenticateAppKey(mine.appKey))!;
+    await expect(getUserSummary(mineKey, mine.clientId, user!.humanId)).rejects.toMatchObject({ kind: 'not_found' });
+    await expect(getUserSummary(mineKey, theirs.clientId, user!.humanId)).rejects.toMatchObject({ kind: 'forbidden' });
+  });
+
+  it("gives a user's ids and times, the same as getUser, and not a deleted user", async () => {
+    const app = await createTestApp();
+    const [user] = await createTestUsers(app, 1);
+    const asApp = (await authenticateAppKey(app.appKey))!;
+    const full = await getUser(asApp, app.clientId, user!.humanId);
+    expect(await getUserSummary(asApp, app.clientId, user!.humanId)).toEqual({
+      humanId: full.humanId, externalId: full.externalId, clientId: app.clientId, createdAt: full.createdAt, updatedAt: full.updatedAt,
+    });
+    await deleteUser(app.owner, app.clientId, user!.humanId);
+    await expect(getUserSummary(asApp, app.clientId, user!.humanId)).rejects.toMatchObject({ kind: 'not_found' });
   });
 
   it('answers many concurrent lookups, from every pooled connection, each with its own user', async () => {

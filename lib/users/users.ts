@@ -90,18 +90,24 @@ function toUser(clientId: string, { identityProviderName, identityProviderUrl, .
 // - stays unnamed: the embedded engine has one shared session, where named statements collide;
 // - looks the user up by the globally unique humanId alone and checks the app here: with stale
 //   statistics (the embedded engine never runs ANALYZE by itself) the planner has been seen to
-//   pick an (app_id, …) index and read thousands of entries when both columns were in the WHERE.
+//   pick an (app_id, …) index and read thousands of entries when both columns were in the WHERE;
+// - selects only what its caller shows: Human API's user object needs five columns, not thirteen
+//   (fewer to describe, send, parse and map on every call).
 const UNNAMED = undefined as unknown as string;
-const buildUserByHumanId = (db: Database) =>
-  db.select({ ...userColumns, appId: users.appId }).from(users).where(and(eq(users.humanId, sql.placeholder('humanId')), isLive)).prepare(UNNAMED);
-const userByHumanId = new WeakMap<Database, ReturnType<typeof buildUserByHumanId>>();
-
-function userByHumanIdQuery() {
-  const db = getDb();
-  let query = userByHumanId.get(db);
-  if (!query) userByHumanId.set(db, (query = buildUserByHumanId(db)));
-  return query;
+/** A statement built once per pool (getDb() changes when the pool is closed and reopened). */
+function oncePerPool<T>(build: (db: Database) => T): () => T {
+  const built = new WeakMap<Database, T>();
+  return () => {
+    const db = getDb();
+    let query = built.get(db);
+    if (!query) built.set(db, (query = build(db)));
+    return query;
+  };
 }
+const byLiveHumanId = and(eq(users.humanId, sql.placeholder('humanId')), isLive);
+const userByHumanId = oncePerPool((db) => db.select({ ...userColumns, appId: users.appId }).from(users).where(byLiveHumanId).prepare(UNNAMED));
+const summaryColumns = { humanId: users.humanId, externalId: users.externalId, createdAt: users.createdAt, updatedAt: users.updatedAt };
+const userSummaryByHumanId = oncePerPool((db) => db.select({ ...summaryColumns, appId: users.appId }).from(users).where(byLiveHumanId).prepare(UNNAMED));
 
 function requireHumanId(humanId: string) {
   // A malformed id cannot name anyone; report it like any other unknown user.
@@ -127,10 +133,22 @@ export async function listUsers(caller: Caller, clientId: string, query: ListUse
 export async function getUser(caller: Caller, clientId: string, humanId: string): Promise<User> {
   requireHumanId(humanId);
   const appId = await appIdFor(caller, clientId);
-  const [found] = await userByHumanIdQuery().execute({ humanId });
+  const [found] = await userByHumanId().execute({ humanId });
   if (!found || found.appId !== appId) throw notFound(`No user ${humanId}.`);
   const { appId: _, ...row } = found;
   return toUser(clientId, row);
+}
+
+/** A user's ids and times: what Human API's user object carries. */
+export type UserSummary = Pick<User, 'humanId' | 'externalId' | 'clientId' | 'createdAt' | 'updatedAt'>;
+
+/** getUser for callers that show only a UserSummary (same checks, a narrower read). */
+export async function getUserSummary(caller: Caller, clientId: string, humanId: string): Promise<UserSummary> {
+  requireHumanId(humanId);
+  const appId = await appIdFor(caller, clientId);
+  const [found] = await userSummaryByHumanId().execute({ humanId });
+  if (!found || found.appId !== appId) throw notFound(`No user ${humanId}.`);
+  return { humanId: found.humanId, externalId: found.externalId, clientId, createdAt: found.createdAt, updatedAt: found.updatedAt };
 }
 
 /** The columns of a new user row, with fresh tokens (shared by createUser and bulk seeding). */

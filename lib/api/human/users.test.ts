@@ -629,5 +629,30 @@ describe(`Human API users on ${inject('databaseKind')}`, () => {
         expect(cors, String(response.status)).toEqual([]);
       }
     });
+
+    it('sends one X-Request-Id on success and on every kind of error: the caller\'s own when well-formed, else a fresh one', async () => {
+      const app = await createTestApp();
+      const [user] = await createTestUsers(app, 1);
+      const outcomes: [string, Call][] = [
+        [userPath(app, user!.humanId), { key: app.appKey }],
+        [userPath(app, 'f'.repeat(32)), { key: app.appKey }],
+        [usersPath(app), {}],
+        [usersPath(app, '?limit=0'), { key: app.appKey }],
+        ['/v1/apps', { key: app.appKey }],
+      ];
+      const fresh = new Set<string>();
+      for (const [path, request] of outcomes) {
+        const echoed = await call(path, { ...request, headers: { 'X-Request-Id': 'proxy-1234.abc:5' } });
+        expect(echoed.headers.get('x-request-id'), `${path} echoed`).toBe('proxy-1234.abc:5');
+        const replaced = await call(path, { ...request, headers: { 'X-Request-Id': 'not ok; <script>' } });
+        const own = await call(path, request);
+        for (const response of [replaced, own]) {
+          const id = response.headers.get('x-request-id');
+          expect(id, path).toMatch(/^[0-9a-f-]{36}$/); // one value, not two joined by a comma
+          fresh.add(id!);
+        }
+      }
+      expect(fresh.size).toBe(outcomes.length * 2);
+    });
   });
 });

@@ -5,7 +5,7 @@ import type { Context } from 'hono';
 import { CLIENT_ID_PATTERN } from '../../apps/access';
 import { DomainError } from '../../errors';
 import { HUMAN_ID_PATTERN } from '../../users/human-id';
-import { createUser, deleteUser, getUser, listUsers, MAX_PAGE_SIZE, NewUserInput, type User } from '../../users/users';
+import { createUser, deleteUser, getUserSummary, listUsers, MAX_PAGE_SIZE, NewUserInput, type UserSummary } from '../../users/users';
 import { baseUrlOf, createDialectRouter, type ApiLimits, integerQueryParam, type Dialect } from '../dialect';
 
 const REASONS: Record<number, string> = {
@@ -189,7 +189,7 @@ const deleteRoute = createRoute({
 // ---- Serialisation ---------------------------------------------------------------------------
 
 /** Exactly Human API's user object, keys in its order. */
-const toHumanUser = (user: User) => ({
+const toHumanUser = (user: UserSummary) => ({
   humanId: user.humanId,
   externalId: user.externalId,
   appId: user.clientId,
@@ -229,7 +229,7 @@ export function humanRoutes(limits: ApiLimits) {
   router.openapi(listRoute, async (c) => {
     const { clientId } = c.req.valid('param');
     const query = c.req.valid('query');
-    const page = await listUsers(c.var.caller, clientId, {
+    const page = await listUsers(c.get('caller'), clientId, {
       limit: query.limit,
       offset: query.offset,
       externalId: query.external_id,
@@ -244,7 +244,7 @@ export function humanRoutes(limits: ApiLimits) {
 
   router.openapi(getRoute, async (c) => {
     const { clientId, humanId } = c.req.valid('param');
-    return c.json(toHumanUser(await getUser(c.var.caller, clientId, humanId)), 200);
+    return c.json(toHumanUser(await getUserSummary(c.get('caller'), clientId, humanId)), 200);
   });
 
   router.openapi(createRouteDef, async (c) => {
@@ -252,14 +252,14 @@ export function humanRoutes(limits: ApiLimits) {
     // Only the validator matching the Content-Type fills its part; the other stays empty.
     const body: { externalId?: string } = { ...c.req.valid('json'), ...c.req.valid('form') };
     if (body.externalId === undefined) throw new DomainError('invalid_input', 'externalId is required (as JSON or as a form field).');
-    const { user, created } = await createUser(c.var.caller, clientId, { externalId: body.externalId }, { ip: c.var.ip });
+    const { user, created } = await createUser(c.get('caller'), clientId, { externalId: body.externalId }, { ip: c.get('ip') });
     if (created) c.header('Location', `${baseUrlOf(c)}/v1/apps/${clientId}/users/${user.humanId}`);
     return c.json(toHumanUser(user), created ? 201 : 200);
   });
 
   router.openapi(deleteRoute, async (c) => {
     const { clientId, humanId } = c.req.valid('param');
-    await deleteUser(c.var.caller, clientId, humanId, { ip: c.var.ip });
+    await deleteUser(c.get('caller'), clientId, humanId, { ip: c.get('ip') });
     return c.body(null, 204);
   });
 

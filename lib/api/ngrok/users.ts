@@ -139,7 +139,7 @@ function toApplicationUser(c: ApiContext, user: User) {
     id: user.humanId,
     uri: `${base}/app/users/${user.humanId}`,
     // Users who signed up with the developer's own accounts: the app is their identity provider.
-    identity_provider: user.identityProvider ?? { name: c.var.caller.appName, url: base },
+    identity_provider: user.identityProvider ?? { name: c.get('caller').appName, url: base },
     provider_user_id: user.identityProvider ? user.providerUserId : user.externalId,
     username: user.username,
     email: user.email,
@@ -162,7 +162,7 @@ export function ngrokRoutes(limits: ApiLimits) {
 
   router.openapi(listRoute, async (c) => {
     const query = c.req.valid('query');
-    const caller = c.var.caller;
+    const caller = c.get('caller');
     const page = await listUsers(caller, caller.clientId, { limit: query.limit, beforeHumanId: query.before_id ?? query.beforeId });
     const last = page.users.at(-1);
     return c.json(
@@ -177,12 +177,12 @@ export function ngrokRoutes(limits: ApiLimits) {
 
   router.openapi(getRoute, async (c) => {
     const { id } = c.req.valid('param');
-    return c.json(toApplicationUser(c, await getUser(c.var.caller, c.var.caller.clientId, id)), 200);
+    return c.json(toApplicationUser(c, await getUser(c.get('caller'), c.get('caller').clientId, id)), 200);
   });
 
   router.openapi(deleteRoute, async (c) => {
     const { id } = c.req.valid('param');
-    await deleteUser(c.var.caller, c.var.caller.clientId, id, { ip: c.var.ip });
+    await deleteUser(c.get('caller'), c.get('caller').clientId, id, { ip: c.get('ip') });
     return c.body(null, 204);
   });
 
