@@ -7,6 +7,7 @@ import type { Context } from 'hono';
 import { config } from '../config';
 import { DomainError } from '../errors';
 import { requestLog } from '../log';
+import { dataRoutes } from './data/router';
 import { baseUrlOf, type ApiEnv } from './dialect';
 import { logFailure } from './errors';
 import { healthRoutes, type Readiness } from './health';
@@ -32,6 +33,8 @@ export const API_ROUTERS = {
   humanApps: '/v1/apps',
   /** ngrok dialect: App Key (Bearer) and Ngrok-Version: 2. */
   ngrokUsers: '/app',
+  /** Data API: one end user's token (Bearer, or ?access_token=). */
+  data: '/v1/human',
 } as const;
 
 export function isApiPath(pathname: string): boolean {
@@ -77,6 +80,7 @@ export function createApi({ readiness, limiter, authFailures }: ApiOptions) {
   api.route('/', healthRoutes(readiness));
   api.route(API_ROUTERS.humanApps, humanRoutes(limits));
   api.route(API_ROUTERS.ngrokUsers, ngrokRoutes(limits));
+  api.route(API_ROUTERS.data, dataRoutes(limits));
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'appKeyBasic', {
     type: 'http',
