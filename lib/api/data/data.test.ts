@@ -104,7 +104,7 @@ describe(`the Data API on ${inject('databaseKind')}`, () => {
       const lines: string[] = [];
       const stream = (log as unknown as Record<symbol, { write(chunk: string): boolean }>)[pino.symbols.streamSym]!;
       const write = stream.write;
-      const levels = [log.level, requestLog.level];
+      const [logLevel, requestLevel] = [log.level, requestLog.level];
       stream.write = function (chunk: string) {
         lines.push(String(chunk));
         return write.call(this, chunk);
@@ -123,7 +123,8 @@ describe(`the Data API on ${inject('databaseKind')}`, () => {
         await expectError(await get(`/v1/human/weight/readings?limit=0&access_token=${user.token}`), 400, 'Bad Request');
       } finally {
         stream.write = write;
-        [log.level, requestLog.level] = levels;
+        log.level = logLevel;
+        requestLog.level = requestLevel;
       }
       // The request log names the route pattern, never the path or its query string.
       expect(lines.filter((line) => line.includes('"route":"/v1/human/:type/readings"')).length).toBeGreaterThanOrEqual(2);
