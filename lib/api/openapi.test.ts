@@ -55,6 +55,14 @@ describe(`the OpenAPI document on ${inject('databaseKind')}`, () => {
       'GET /app/users/{id}',
       'GET /v1/apps/{clientId}/users',
       'GET /v1/apps/{clientId}/users/{humanId}',
+      'GET /v1/human',
+      'GET /v1/human/activities/summaries',
+      'GET /v1/human/profile',
+      'GET /v1/human/sleeps/summaries',
+      'GET /v1/human/sources',
+      'GET /v1/human/{type}',
+      'GET /v1/human/{type}/readings',
+      'GET /v1/human/{type}/readings/{id}',
       'POST /v1/apps/{clientId}/users',
     ]);
   });
@@ -66,7 +74,8 @@ describe(`the OpenAPI document on ${inject('databaseKind')}`, () => {
     });
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const operation of Object.values(methods)) {
-        expect(operation.security).toEqual([{ [path.startsWith('/app/') ? 'appKeyBearer' : 'appKeyBasic']: [] }]);
+        const scheme = path.startsWith('/v1/human') ? 'userAccessToken' : path.startsWith('/app/') ? 'appKeyBearer' : 'appKeyBasic';
+        expect(operation.security).toEqual([{ [scheme]: [] }]);
       }
     }
   });

@@ -16,13 +16,17 @@ describe(`routers scoped to their credentials on ${inject('databaseKind')}`, () 
     api.route('/v1/connect', beside);
     const users = new Hono();
     users.get('/me', (c) => c.json({ reached: 'user token' }));
-    api.route('/v1/human', users);
+    api.route('/v1/elsewhere', users);
     try {
       const token = await api.request('/v1/connect/token', { method: 'POST' });
       expect(token.status).toBe(200);
       expect(await token.json()).toEqual({ reached: 'client credentials' });
-      const me = await api.request('/v1/human/me');
+      const me = await api.request('/v1/elsewhere/me');
       expect(await me.json()).toEqual({ reached: 'user token' });
+      // The Data API at /v1/human challenges for a user's token, not for an App Key.
+      const data = await api.request('/v1/human/profile');
+      expect(data.status).toBe(401);
+      expect(data.headers.get('www-authenticate')).toBe('Bearer realm="Wearhouse"');
 
       const app = await createTestApp();
       const refused = await api.request(`/v1/apps/${app.clientId}/users`);

@@ -4,8 +4,8 @@
 // (a disconnected source's readings are not served), never by an id taken from the request alone.
 import { and, asc, desc, eq, gte, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Caller, EndUserCaller } from '../auth/caller';
-import { getDb } from '../db/client';
-import { connections, readings, sources, users } from '../db/schema';
+import { getDb, type Queryable, type Tx } from '../db/client';
+import { connections, readings, users } from '../db/schema';
 import { forbidden, invalidInput, notFound } from '../errors';
 import { READING_TYPES, type ReadingType } from './types';
 
@@ -175,6 +175,21 @@ function readingFilters(caller: EndUserCaller, type: ReadingType, connectionIds:
 }
 
 /**
+ * Keeps a page on the ordered scan of the chart index, which stops after limit + 1 matching rows.
+ * The planner cannot estimate the local-day filter (an expression) and guesses a handful of rows;
+ * it then picked a bitmap scan of the whole date range plus a sort (measured: start_date alone over
+ * a month of minute data read every row of the month). For the same reason a selective created_at
+ * filter on a small table got a sequential scan of every user's readings. SET LOCAL: this
+ * transaction only, as the embedded engine's one shared session requires.
+ */
+export function withOrderedIndexScan<T>(run: (tx: Tx) => Promise<T>): Promise<T> {
+  return getDb().transaction(async (tx) => {
+    await tx.execute(sql`SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)`);
+    return run(tx);
+  });
+}
+
+/**
  * The user's readings of `type`, newest first (timestamp, then id). Deep pages use a cursor (the
  * last or first reading of the page before), a range scan of the chart index at any depth; OFFSET
  * is served up to MAX_READINGS_OFFSET.
@@ -196,7 +211,18 @@ export async function listReadings(callerIn: Caller, type: ReadingType, query: R
   const sourceOf = await liveConnections(caller, query.source);
   if (sourceOf.size === 0) return { readings: [], hasMore: false };
 
-  const filters = readingFilters(caller, type, [...sourceOf.keys()], query);
+  const rows = await withOrderedIndexScan((tx) => readingsPageQuery(tx, caller, type, [...sourceOf.keys()], query));
+  const page = rows.slice(0, query.limit).map((row) => toReading(row, sourceOf));
+  if (query.after) page.reverse();
+  return { readings: page, hasMore: rows.length > query.limit };
+}
+
+/**
+ * The statement of one page (exported so tests can EXPLAIN it): the chart index (user_id, type, ts)
+ * in ts order, one row past the page to tell whether more follow.
+ */
+export function readingsPageQuery(db: Queryable, caller: EndUserCaller, type: ReadingType, connectionIds: number[], query: ReadingQuery) {
+  const filters = readingFilters(caller, type, connectionIds, query);
   // Written as `ts <= x AND (ts < x OR id < y)` rather than a row comparison: the first part is
   // an index condition on the chart index, the second a filter on the few rows sharing x.
   if (query.before) {
@@ -208,16 +234,13 @@ export async function listReadings(callerIn: Caller, type: ReadingType, query: R
     filters.push(gte(readings.ts, ts), or(sql`${readings.ts} > ${ts}`, sql`${readings.id} > ${id}`)!);
   }
   const order = query.after ? [asc(readings.ts), asc(readings.id)] : [desc(readings.ts), desc(readings.id)];
-  const rows = await getDb()
+  return db
     .select(readingColumns)
     .from(readings)
     .where(and(...filters))
     .orderBy(...order)
     .limit(query.limit + 1)
-    .offset(offset);
-  const page = rows.slice(0, query.limit).map((row) => toReading(row, sourceOf));
-  if (query.after) page.reverse();
-  return { readings: page, hasMore: rows.length > query.limit };
+    .offset(query.offset ?? 0);
 }
 
 /** One of the user's readings of `type` by id; a reading of anyone else, or of another type, is missing. */
@@ -251,6 +274,24 @@ type LatestRow = {
   connection_id: string; source_data: unknown; created_at: string; updated_at: string;
 };
 
+/** The statement of latestReadings (exported so tests can EXPLAIN it). */
+export function latestSql(userId: number, connectionIds: number[]): SQL {
+  // Timestamps come back as ISO 8601 through to_json: raw rows are not mapped by drizzle.
+  const iso = (column: SQL) => sql`to_json(${column})#>>'{}'`;
+  return sql`
+    SELECT l.id, t.type, ${iso(sql`l.ts`)} AS ts, l.tz_offset_minutes AS tz, l.value, l.value2, l.unit,
+           l.connection_id, l.source_data, ${iso(sql`l.created_at`)} AS created_at, ${iso(sql`l.updated_at`)} AS updated_at
+    FROM unnest(${sql.param(Object.keys(READING_TYPES))}::text[]) AS t(type)
+    CROSS JOIN LATERAL (
+      SELECT r.id, r.ts, r.tz_offset_minutes, r.value, r.value2, r.unit, r.connection_id, r.source_data, r.created_at, r.updated_at
+      FROM readings r
+      WHERE r.user_id = ${userId} AND r.type = t.type
+        AND r.connection_id = ANY(${sql.param(connectionIds)}::bigint[])
+      ORDER BY r.ts DESC, r.id DESC
+      LIMIT 1
+    ) l`;
+}
+
 /**
  * The user's newest reading of each type they have: one statement, one index probe per type (a
  * LATERAL top-1 on the chart index), however long their history.
@@ -259,20 +300,7 @@ export async function latestReadings(callerIn: Caller): Promise<Partial<Record<R
   const caller = requireEndUser(callerIn);
   const sourceOf = await liveConnections(caller);
   if (sourceOf.size === 0) return {};
-  // Timestamps come back as ISO 8601 through to_json: raw rows are not mapped by drizzle.
-  const iso = (column: SQL) => sql`to_json(${column})#>>'{}'`;
-  const result = await getDb().execute<LatestRow>(sql`
-    SELECT l.id, t.type, ${iso(sql`l.ts`)} AS ts, l.tz_offset_minutes AS tz, l.value, l.value2, l.unit,
-           l.connection_id, l.source_data, ${iso(sql`l.created_at`)} AS created_at, ${iso(sql`l.updated_at`)} AS updated_at
-    FROM unnest(${sql.param(Object.keys(READING_TYPES))}::text[]) AS t(type)
-    CROSS JOIN LATERAL (
-      SELECT r.id, r.ts, r.tz_offset_minutes, r.value, r.value2, r.unit, r.connection_id, r.source_data, r.created_at, r.updated_at
-      FROM readings r
-      WHERE r.user_id = ${caller.userId} AND r.type = t.type
-        AND r.connection_id = ANY(${sql.param([...sourceOf.keys()])}::bigint[])
-      ORDER BY r.ts DESC, r.id DESC
-      LIMIT 1
-    ) l`);
+  const result = await getDb().execute<LatestRow>(latestSql(caller.userId, [...sourceOf.keys()]));
   const latest: Partial<Record<ReadingType, Reading>> = {};
   for (const row of result.rows) {
     latest[row.type as ReadingType] = toReading({
@@ -296,10 +324,4 @@ export async function profileOf(callerIn: Caller): Promise<Profile> {
     .where(and(eq(users.id, caller.userId), eq(users.appId, caller.appId), isNull(users.deletedAt)));
   if (!row) throw notFound(`No user ${caller.humanId}.`);
   return row;
-}
-
-/** The names of the user's sources, by id, for the Data API's `sourceName` fields. */
-export async function sourceNames(): Promise<Map<string, string>> {
-  const rows = await getDb().select({ id: sources.id, name: sources.name }).from(sources);
-  return new Map(rows.map((row) => [row.id, row.name]));
 }

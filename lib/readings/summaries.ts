@@ -60,11 +60,11 @@ const DAY_MS = 86_400_000;
 /** Bucket bounds are widened by this around the asked days: offsets (±14 h) plus the sleep shift (12 h). */
 const MARGIN_MS = 2 * DAY_MS;
 
-const ACTIVITY_TYPES = ['steps', 'distance', 'calories', 'activity'] as const;
+export const ACTIVITY_TYPES = ['steps', 'distance', 'calories', 'activity'] as const;
 
 type Row = { day: string; connection_id: string; steps: number | null; distance: number | null; calories: number | null; activity: number | null; sleep: number | null };
 
-function validate(query: SummaryQuery) {
+function validate(query: SummaryQuery): void {
   if (!(Number.isInteger(query.limit) && query.limit >= 1 && query.limit <= MAX_READINGS_PAGE)) {
     throw invalidInput(`limit must be a whole number from 1 to ${MAX_READINGS_PAGE}.`);
   }
@@ -77,54 +77,111 @@ function validate(query: SummaryQuery) {
     if (day !== undefined && !isCalendarDay(day)) throw invalidInput(`${day} is not a day written YYYY-MM-DD.`);
   }
   if (query.startDate && query.endDate && query.startDate > query.endDate) throw invalidInput('start_date must not be after end_date.');
-  return offset;
 }
 
 const shiftDay = (day: string, ms: number) => new Date(Date.parse(`${day}T00:00:00Z`) + ms);
 
 /**
- * Per (local day, connection) sums of `types` from the rollups. `shiftHours` moves each local hour
- * before naming its day (12 for nights). The bucket range is bounded by the asked days and the
- * cursor, so the rollup index (user_id, type, bucket) serves it.
+ * The statement of one page of summaries (exported so tests can EXPLAIN it): per (local day,
+ * connection) sums of `types` from the rollups. `shiftHours` moves each local hour before naming
+ * its day (12 for nights). The bucket range is bounded by the asked days and the cursor, so the
+ * rollup index (user_id, type, bucket) serves it (`connection_id + 0` keeps the planner off the
+ * primary key, whose bucket comes after the offset: it read every hour of the connection).
  */
-async function dailyRows(callerIn: Caller, types: readonly string[], shiftHours: number, query: SummaryQuery) {
-  const caller = requireEndUser(callerIn);
-  const offset = validate(query);
-  const sourceOf = await liveConnections(caller, query.source);
-  if (sourceOf.size === 0) return { rows: [] as Row[], sourceOf, hasMore: false };
-
+export function summariesSql(
+  userId: number,
+  types: readonly string[],
+  shiftHours: number,
+  connectionIds: number[],
+  query: SummaryQuery,
+  window?: DayWindow,
+): SQL {
   const bucketBounds: SQL[] = [];
   const dayBounds: SQL[] = [];
-  const upper = [query.endDate, query.before?.date].filter((d): d is string => d !== undefined).sort()[0];
-  const lower = [query.startDate, query.after?.date].filter((d): d is string => d !== undefined).sort().at(-1);
+  const upper = [query.endDate, query.before?.date, window?.last].filter((d): d is string => d !== undefined).sort()[0];
+  const lower = [query.startDate, query.after?.date, window?.first].filter((d): d is string => d !== undefined).sort().at(-1);
   if (upper) bucketBounds.push(sql`AND bucket < ${shiftDay(upper, DAY_MS + MARGIN_MS).toISOString()}::timestamptz`);
   if (lower) bucketBounds.push(sql`AND bucket >= ${shiftDay(lower, -MARGIN_MS).toISOString()}::timestamptz`);
-  if (query.startDate) dayBounds.push(sql`AND day >= ${query.startDate}`);
-  if (query.endDate) dayBounds.push(sql`AND day <= ${query.endDate}`);
-  if (query.before) dayBounds.push(sql`AND (day < ${query.before.date} OR (day = ${query.before.date} AND connection_id < ${query.before.connectionId}))`);
-  if (query.after) dayBounds.push(sql`AND (day > ${query.after.date} OR (day = ${query.after.date} AND connection_id > ${query.after.connectionId}))`);
+  if (window) dayBounds.push(sql`AND day BETWEEN ${window.first}::date AND ${window.last}::date`);
+  if (query.startDate) dayBounds.push(sql`AND day >= ${query.startDate}::date`);
+  if (query.endDate) dayBounds.push(sql`AND day <= ${query.endDate}::date`);
+  if (query.before) dayBounds.push(sql`AND (day < ${query.before.date}::date OR (day = ${query.before.date}::date AND connection_id < ${query.before.connectionId}))`);
+  if (query.after) dayBounds.push(sql`AND (day > ${query.after.date}::date OR (day = ${query.after.date}::date AND connection_id > ${query.after.connectionId}))`);
   const direction = query.after ? sql`ASC` : sql`DESC`;
   const total = (type: string) => sql`sum(sum) FILTER (WHERE type = ${type})`;
 
-  const result = await getDb().execute<Row>(sql`
-    SELECT day, connection_id::text AS connection_id,
+  return sql`
+    SELECT to_char(day, 'YYYY-MM-DD') AS day, connection_id,
            ${total('steps')} AS steps, ${total('distance')} AS distance, ${total('calories')} AS calories,
            ${total('activity')} AS activity, ${total('sleep')} AS sleep
     FROM (
-      SELECT to_char((bucket AT TIME ZONE 'UTC') + (tz_offset_minutes + ${shiftHours * 60}) * interval '1 minute', 'YYYY-MM-DD') AS day,
+      SELECT ((bucket AT TIME ZONE 'UTC') + (tz_offset_minutes + ${shiftHours * 60}) * interval '1 minute')::date AS day,
              connection_id, type, sum
       FROM reading_rollups
-      WHERE user_id = ${caller.userId} AND type = ANY(${sql.param([...types])}::text[])
-        AND connection_id = ANY(${sql.param([...sourceOf.keys()])}::bigint[])
+      WHERE user_id = ${userId} AND type = ANY(${sql.param([...types])}::text[])
+        AND connection_id + 0 = ANY(${sql.param(connectionIds)}::bigint[])
         ${sql.join(bucketBounds, sql` `)}
     ) AS hours
     WHERE true ${sql.join(dayBounds, sql` `)}
     GROUP BY day, connection_id
     ORDER BY day ${direction}, connection_id ${direction}
-    LIMIT ${query.limit + 1} OFFSET ${offset}`);
-  const rows = result.rows.slice(0, query.limit);
-  if (query.after) rows.reverse();
-  return { rows, sourceOf, hasMore: result.rows.length > query.limit };
+    LIMIT ${query.limit + 1} OFFSET ${query.offset ?? 0}`;
+}
+
+/** Days (YYYY-MM-DD, inclusive) a summaries statement is confined to. */
+export type DayWindow = { first: string; last: string };
+
+const addDays = (day: string, days: number) => shiftDay(day, days * DAY_MS).toISOString().slice(0, 10);
+
+/**
+ * The days the user's rollups of `types` could fall on: from the oldest hour's UTC day minus one
+ * to the newest's plus two (local offsets and the night shift move an hour by -12 h to +26 h).
+ * Two index probes per type on (user_id, type, bucket).
+ */
+export function rollupDaysSql(userId: number, types: readonly string[]): SQL {
+  const probe = (direction: SQL) =>
+    sql`(SELECT bucket FROM reading_rollups WHERE user_id = ${userId} AND type = t.type ORDER BY bucket ${direction} LIMIT 1)`;
+  return sql`
+    SELECT to_char(min(x.oldest) AT TIME ZONE 'UTC' - interval '1 day', 'YYYY-MM-DD') AS first,
+           to_char(max(x.newest) AT TIME ZONE 'UTC' + interval '2 days', 'YYYY-MM-DD') AS last
+    FROM unnest(${sql.param([...types])}::text[]) AS t(type)
+    CROSS JOIN LATERAL (SELECT ${probe(sql`ASC`)} AS oldest, ${probe(sql`DESC`)} AS newest) AS x`;
+}
+
+/**
+ * Validate, find the user's live connections, and read one page of daily rows. Grouping by day
+ * needs every hour of the days it considers, so rather than aggregate a whole history to keep 50
+ * days of it, the statement is confined to a window of days next to where the page starts, just
+ * wide enough if every day has data, and widened fourfold while it turns up too few days.
+ */
+async function dailyRows(callerIn: Caller, types: readonly string[], shiftHours: number, query: SummaryQuery) {
+  const caller = requireEndUser(callerIn);
+  validate(query);
+  const sourceOf = await liveConnections(caller, query.source);
+  const none = { rows: [] as Row[], sourceOf, hasMore: false };
+  if (sourceOf.size === 0) return none;
+  const [span] = (await getDb().execute<{ first: string | null; last: string | null }>(rollupDaysSql(caller.userId, types))).rows;
+  if (!span?.first || !span.last) return none;
+
+  const first = [span.first, query.startDate, query.after?.date].filter((d): d is string => d !== undefined).sort().at(-1)!;
+  const last = [span.last, query.endDate, query.before?.date].filter((d): d is string => d !== undefined).sort()[0]!;
+  if (first > last) return none;
+  const connectionIds = [...sourceOf.keys()];
+  let width = Math.max(7, query.limit + (query.offset ?? 0) + 1);
+  for (;;) {
+    // Newest first starts at the last day and extends back; `after` pages start at the first day.
+    const window: DayWindow = query.after
+      ? { first, last: [addDays(first, width - 1), last].sort()[0]! }
+      : { first: [addDays(last, 1 - width), first].sort().at(-1)!, last };
+    const isWhole = window.first === first && window.last === last;
+    const result = await getDb().execute<Row>(summariesSql(caller.userId, types, shiftHours, connectionIds, query, window));
+    if (result.rows.length > query.limit || isWhole) {
+      const rows = result.rows.slice(0, query.limit);
+      if (query.after) rows.reverse();
+      return { rows, sourceOf, hasMore: result.rows.length > query.limit };
+    }
+    width *= 4;
+  }
 }
 
 const numberOrNull = (value: unknown) => (value === null || value === undefined ? null : Number(value));
