@@ -99,7 +99,8 @@ export function createApi({ readiness, limiter, authFailures }: ApiOptions) {
       version: '1.0.0',
       description:
         "Manage an app's users from your servers, in two dialects: Human API's (`/v1/apps/{clientId}/users`) " +
-        "and ngrok's application users (`/app/users`). Every request is authenticated with one of the app's App Keys.",
+        "and ngrok's application users (`/app/users`), each request authenticated with one of the app's App Keys; " +
+        "and read one user's own data through the Data API (`/v1/human`) with that user's access token.",
     },
     servers: [{ url: baseUrlOf(c) }],
   });

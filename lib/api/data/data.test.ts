@@ -12,6 +12,7 @@ import { connections, connectSessions, users } from '../../db/schema';
 import { log, requestLog } from '../../log';
 import { ingestReadings, type ReadingInput } from '../../readings/ingest';
 import { connectSource } from '../../sources/connections';
+import { attemptLimiter, inProcessLimiter } from '../rate-limit';
 import { startApi, type RunningApi } from '../../testing/api';
 import { createTestApp, type TestApp } from '../../testing/fixtures';
 import { createUser, deleteUser, revealTokens } from '../../users/users';
@@ -155,6 +156,32 @@ describe(`the Data API on ${inject('databaseKind')}`, () => {
       const profile = await getJson<{ humanId: string }>('/v1/human/profile', live.value);
       expect(profile.humanId).toBe(user.humanId);
       await expectError(await get('/v1/human/profile', expired.value), 401, 'Unauthorized');
+    });
+
+    it("limits each user's token like an App Key, and refuses an address that keeps presenting bad tokens", async () => {
+      const limited = await startApi({
+        limiter: inProcessLimiter({ rate: 0.01, burst: 2 }),
+        authFailures: attemptLimiter({ attempts: 2, windowSeconds: 60 }, { prefix: 'test:' }),
+      });
+      try {
+        const call = (path: string, token: string) => fetch(`${limited.baseUrl}${path}`, { headers: { Authorization: `Bearer ${token}` } });
+        const [me, other] = [await newUser(), await newUser()];
+        expect((await call('/v1/human/profile', me.token)).status).toBe(200);
+        expect((await call('/v1/human/sources', me.token)).status).toBe(200);
+        const limitedResponse = await call('/v1/human/profile', me.token);
+        expect(Number(limitedResponse.headers.get('retry-after'))).toBeGreaterThan(0);
+        await expectError(limitedResponse, 429, 'Too Many Requests');
+        expect((await call('/v1/human/profile', other.token)).status).toBe(200);
+
+        const bad = `wha_${'C'.repeat(32)}`;
+        await expectError(await call('/v1/human/profile', bad), 401, 'Unauthorized');
+        await expectError(await call('/v1/human/profile', bad), 401, 'Unauthorized');
+        // From now on this address is refused before any token is looked up, even a good one.
+        await expectError(await call('/v1/human/profile', bad), 429, 'Too Many Requests');
+        await expectError(await call('/v1/human/profile', other.token), 429, 'Too Many Requests');
+      } finally {
+        await limited.close();
+      }
     });
 
     it("moves the user's last_active when their token reads the Data API", async () => {
