@@ -156,7 +156,7 @@ const timeParam = (name: string, description: string) =>
 
 const dayParam = (name: string, description: string) =>
   z.string().refine(isCalendarDay, { message: `${name} must be a day written YYYY-MM-DD.` })
-    .optional().openapi({ param: { name, in: 'query' }, description, example: '2026-11-20' });
+    .optional().openapi({ param: { name, in: 'query' }, format: 'date', description, example: '2026-11-20' });
 
 const SOURCE_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 

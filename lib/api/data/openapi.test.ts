@@ -87,6 +87,18 @@ describe(`the Data API in the OpenAPI document on ${inject('databaseKind')}`, ()
     }
   });
 
+  it('documents that the latest reading, alone or in the summary, may be null', async () => {
+    const { get } = await userWithData();
+    const nullable = (schema: SchemaObject | undefined) =>
+      JSON.stringify(schema).includes('"type":"null"') && JSON.stringify(schema).includes('#/components/schemas/HumanReading');
+    const latest = operation('GET /v1/human/{type}').responses.find((r) => r.status === '200')!.response.content!['application/json']!.schema;
+    expect(nullable(latest)).toBe(true);
+    expect(await (await get('/v1/human/weight')).json()).toBeNull();
+    const summary = await (await get('/v1/human')).json();
+    expect(summary.weight).toBeNull();
+    for (const key of ['weight', 'heartRate', 'bloodPressure']) expect(nullable(schemaNamed('HumanSummary').properties![key] as SchemaObject), key).toBe(true);
+  });
+
   it('documents the limit, offset and types the server enforces', async () => {
     const { get } = await userWithData();
     const list = operation('GET /v1/human/{type}/readings');

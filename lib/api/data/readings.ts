@@ -35,7 +35,8 @@ const HumanSummary = z
     userId: z.string().openapi({ description: 'Deprecated: the same as humanId.' }),
     createdAt: z.string().openapi({ format: 'date-time' }),
     updatedAt: z.string().openapi({ format: 'date-time' }),
-    ...Object.fromEntries(DATA_TYPES.map((type) => [summaryKey(type), HumanReading.nullable().openapi({ description: `The latest ${type} reading, or null.` })])),
+    // A union with null rather than .nullable(): on a registered schema, .nullable() documents a bare $ref.
+    ...Object.fromEntries(DATA_TYPES.map((type) => [summaryKey(type), z.union([HumanReading, z.null()]).openapi({ description: `The latest ${type} reading, or null.` })])),
   })
   .openapi('HumanSummary');
 
@@ -53,7 +54,7 @@ const latestRoute = createRoute({
   summary: 'The latest reading of a type',
   request: { params: TypeParams },
   responses: {
-    200: { description: 'The newest reading, or null when the user has none of this type', content: { 'application/json': { schema: HumanReading.nullable() } } },
+    200: { description: 'The newest reading, or null when the user has none of this type', content: { 'application/json': { schema: z.union([HumanReading, z.null()]) } } },
     ...errorResponses, ...unknownType,
   },
 });
