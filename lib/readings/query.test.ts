@@ -41,6 +41,7 @@ describe(`Data API services on ${inject('databaseKind')}`, () => {
       await expect(getReading(caller, 'steps', '1')).rejects.toMatchObject({ kind: 'forbidden' });
       await expect(profileOf(caller)).rejects.toMatchObject({ kind: 'forbidden' });
       await expect(activitySummaries(caller, { limit: 10 })).rejects.toMatchObject({ kind: 'forbidden' });
+      await expect(liveConnections(caller)).rejects.toMatchObject({ kind: 'forbidden' });
     }
   });
 

@@ -89,7 +89,8 @@ export function isCalendarDay(day: string): boolean {
  * The user's live connections (not disconnected; the user not deleted), by connection id, with
  * their source ids; only the connection to `sourceId` when given. Readings are read through these.
  */
-export async function liveConnections(caller: EndUserCaller, sourceId?: string): Promise<Map<number, string>> {
+export async function liveConnections(callerIn: Caller, sourceId?: string): Promise<Map<number, string>> {
+  const caller = requireEndUser(callerIn);
   const rows = await getDb()
     .select({ id: connections.id, sourceId: connections.sourceId })
     .from(connections)
