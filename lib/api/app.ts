@@ -7,6 +7,7 @@ import type { Context } from 'hono';
 import { config } from '../config';
 import { DomainError } from '../errors';
 import { requestLog } from '../log';
+import { dataRoutes } from './data/router';
 import { baseUrlOf, presetHeaders, renderFailure, type ApiEnv } from './dialect';
 import { logFailure } from './errors';
 import { connectOidcRoutes } from './connect/oidc';
@@ -39,6 +40,8 @@ export const API_ROUTERS = {
   connectTokens: '/v1/connect',
   /** End-user sign-in for Connect (the widget's session; the provider's redirect). */
   connectOidc: '/connect/oidc',
+  /** Data API: one end user's token (Bearer, or ?access_token=). */
+  data: '/v1/human',
 } as const;
 
 export function isApiPath(pathname: string): boolean {
@@ -83,7 +86,8 @@ export function createApi({ readiness, limiter, authFailures }: ApiOptions) {
   api.route(API_ROUTERS.humanApps, humanRoutes(limits));
   api.route(API_ROUTERS.ngrokUsers, ngrokRoutes(limits));
   api.route(API_ROUTERS.connectTokens, connectTokenRoutes(limits));
-  // Before WIDGET's /connect router: the more specific prefix first.
+  api.route(API_ROUTERS.data, dataRoutes(limits));
+  // Before the widget's /connect router: the more specific prefix first.
   api.route(API_ROUTERS.connectOidc, connectOidcRoutes());
   // The Connect widget (its pages, JSON endpoints and assets); authenticates the widget token itself.
   api.route('/connect', connectRoutes());
@@ -111,7 +115,8 @@ export function createApi({ readiness, limiter, authFailures }: ApiOptions) {
       version: '1.0.0',
       description:
         "Manage an app's users from your servers, in two dialects: Human API's (`/v1/apps/{clientId}/users`) " +
-        "and ngrok's application users (`/app/users`). Every request is authenticated with one of the app's App Keys.",
+        "and ngrok's application users (`/app/users`), each request authenticated with one of the app's App Keys; " +
+        "and read one user's own data through the Data API (`/v1/human`) with that user's access token.",
     },
     servers: [{ url: baseUrlOf(c) }],
   });

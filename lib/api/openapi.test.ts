@@ -55,6 +55,14 @@ describe(`the OpenAPI document on ${inject('databaseKind')}`, () => {
       'GET /app/users/{id}',
       'GET /v1/apps/{clientId}/users',
       'GET /v1/apps/{clientId}/users/{humanId}',
+      'GET /v1/human',
+      'GET /v1/human/activities/summaries',
+      'GET /v1/human/profile',
+      'GET /v1/human/sleeps/summaries',
+      'GET /v1/human/sources',
+      'GET /v1/human/{type}',
+      'GET /v1/human/{type}/readings',
+      'GET /v1/human/{type}/readings/{id}',
       'POST /v1/apps/{clientId}/users',
       'POST /v1/connect/publictokens',
       'POST /v1/connect/token',
@@ -69,7 +77,10 @@ describe(`the OpenAPI document on ${inject('databaseKind')}`, () => {
     });
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const operation of Object.values(methods)) {
-        const scheme = path.startsWith('/app/') ? 'appKeyBearer' : path.startsWith('/v1/connect/') ? 'clientCredentials' : 'appKeyBasic';
+        const scheme = path.startsWith('/v1/human') ? 'userAccessToken'
+          : path.startsWith('/app/') ? 'appKeyBearer'
+          : path.startsWith('/v1/connect/') ? 'clientCredentials'
+          : 'appKeyBasic';
         expect(operation.security).toEqual([{ [scheme]: [] }]);
       }
     }

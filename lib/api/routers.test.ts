@@ -13,14 +13,18 @@ describe(`routers scoped to their credentials on ${inject('databaseKind')}`, () 
     const api = createApi({ readiness: { isStarted: () => true }, limiter: unlimited() });
     const users = new Hono();
     users.get('/me', (c) => c.json({ reached: 'user token' }));
-    api.route('/v1/human', users);
+    api.route('/v1/elsewhere', users);
     try {
       // The Connect token router (client credentials) answers for itself: no App Key challenge.
       const token = await api.request('/v1/connect/token', { method: 'POST' });
       expect(token.status).toBe(400);
       expect((await token.json()).message).toMatch(/is required/);
-      const me = await api.request('/v1/human/me');
+      const me = await api.request('/v1/elsewhere/me');
       expect(await me.json()).toEqual({ reached: 'user token' });
+      // The Data API at /v1/human challenges for a user's token, not for an App Key.
+      const data = await api.request('/v1/human/profile');
+      expect(data.status).toBe(401);
+      expect(data.headers.get('www-authenticate')).toBe('Bearer realm="Wearhouse"');
 
       const app = await createTestApp();
       const refused = await api.request(`/v1/apps/${app.clientId}/users`);
