@@ -26,9 +26,10 @@ type Reading = z.output<typeof ReadingInput>;
  * Readings per transaction. Each batch commits on its own so a year of minute data never holds the
  * single-threaded embedded engine for long; upserts are idempotent, so a failed ingest is retried
  * whole and the batches already committed are simply rewritten. Measured on the embedded engine
- * (2 shared cores): a 1,000-reading batch held it ~100–150 ms on a quiet machine and over 300 ms
- * on a busy one, almost all in the upsert (per row: index entries and the foreign-key check); 250
- * keep a batch near the ~100 ms that other clients may wait.
+ * (2 cores, quiet), writing a 90-day demo history while another client ran SELECT 1: batches of
+ * 1,000 made it wait up to 138 ms (p50 49), 500 up to 88–145 ms, 250 up to 75–83 ms (p50 25) for
+ * ~1.7× the total time (3.7 s instead of 2.2 s). Nearly all of a batch is the upsert: per row, its
+ * index entries and the foreign-key check. On a busy machine every figure doubles or triples.
  */
 export const INGEST_BATCH = 250;
 /** On PostgreSQL a batch holds up no other session, so fewer, larger batches save round trips. */
