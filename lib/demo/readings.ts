@@ -28,16 +28,17 @@ const GENERATORS: Record<string, (w: Window) => SQL> = {
         WHEN 'distance' THEN round(d.steps * 0.76)
         WHEN 'calories' THEN round(1700 + d.steps * 0.045 + d.r * 250)
         WHEN 'activity' THEN round(d.steps / 160.0 + d.r * 25)
+        WHEN 'blood_oxygen' THEN round((95 + ${rnd(sql`c.key || 'spo2' || d.day::text`)} * 3.8)::numeric, 1)
         ELSE round(330 + d.r * 170) END,
       NULL::float8,
-      CASE kind WHEN 'steps' THEN 'steps' WHEN 'distance' THEN 'm' WHEN 'calories' THEN 'kcal' ELSE 'min' END,
+      CASE kind WHEN 'steps' THEN 'steps' WHEN 'distance' THEN 'm' WHEN 'calories' THEN 'kcal' WHEN 'blood_oxygen' THEN '%' ELSE 'min' END,
       kind || ':' || to_char(d.day, 'YYYY-MM-DD')
     FROM c, LATERAL (
         SELECT day, r, round((2500 + r * 9500) * CASE WHEN extract(isodow FROM day) >= 6 THEN 0.7 ELSE 1 END) AS steps
         FROM generate_series(date_trunc('day', w_start), w_end, interval '1 day') AS day,
           LATERAL (SELECT ${rnd(sql`c.key || 'day' || day::text`)} AS r) AS rr
         WHERE day + interval '7 hours' <= w_end) AS d,
-      unnest(ARRAY['steps', 'distance', 'calories', 'activity', 'sleep']) AS kind`,
+      unnest(ARRAY['steps', 'distance', 'calories', 'activity', 'sleep', 'blood_oxygen']) AS kind`,
   'demo-scale': () => sql`
     SELECT c.id, c.user_id, kind, t, c.tz,
       CASE kind
@@ -73,7 +74,7 @@ const GENERATORS: Record<string, (w: Window) => SQL> = {
 
 /** Readings one connection of this source gets per day (to size batches). */
 export const READINGS_PER_DAY: Record<string, number> = {
-  'demo-tracker': 288 + 5, 'demo-scale': 3, 'demo-cuff': 2.4, 'demo-glucose': 4,
+  'demo-tracker': 288 + 6, 'demo-scale': 3, 'demo-cuff': 2.4, 'demo-glucose': 4,
 };
 
 /** Insert `days` of readings ending at `end` for these connections, which all use `sourceId`.

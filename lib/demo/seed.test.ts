@@ -40,13 +40,14 @@ describe(`demo data on ${inject('databaseKind')}`, () => {
 
     // Every kind of reading the portal charts is there, so each check below checks something.
     const byType = (type: string) => readings.filter((r) => r.type === type);
-    for (const type of ['heart_rate', 'steps', 'distance', 'calories', 'activity', 'sleep', 'weight', 'body_fat', 'bmi', 'blood_pressure', 'blood_glucose']) {
+    for (const type of ['heart_rate', 'steps', 'distance', 'calories', 'activity', 'sleep', 'blood_oxygen', 'weight', 'body_fat', 'bmi', 'blood_pressure', 'blood_glucose']) {
       expect(byType(type).length, type).toBeGreaterThan(0);
     }
     for (const r of byType('heart_rate')) expect(r.value).toBeGreaterThanOrEqual(40), expect(r.value).toBeLessThanOrEqual(200);
     for (const r of byType('steps')) expect(r.value).toBeGreaterThanOrEqual(0);
     for (const r of byType('blood_pressure')) expect(r.value).toBeGreaterThan(r.value2!);
     for (const r of byType('blood_glucose')) expect(r.value).toBeGreaterThanOrEqual(60), expect(r.value).toBeLessThanOrEqual(250);
+    for (const r of byType('blood_oxygen')) expect(r.value).toBeGreaterThanOrEqual(94), expect(r.value).toBeLessThanOrEqual(100);
     // A tracker reports heart rate every five minutes.
     const tracker = readings.filter((r) => r.source_id === 'demo-tracker' && r.type === 'heart_rate' && r.external_id === 'user-5-1');
     expect(tracker.length).toBeGreaterThan(2 * 288);

@@ -14,7 +14,7 @@ import { createScratchDatabase, dropScratchDatabase } from '../testing/scratch-d
 
 const root = path.resolve(import.meta.dirname, '../..');
 const kind = inject('databaseKind');
-const CHART_TYPES = ['heart_rate', 'steps', 'distance', 'calories', 'activity', 'sleep', 'weight', 'body_fat', 'bmi', 'blood_pressure', 'blood_glucose'];
+const CHART_TYPES = ['heart_rate', 'steps', 'distance', 'calories', 'activity', 'sleep', 'blood_oxygen', 'weight', 'body_fat', 'bmi', 'blood_pressure', 'blood_glucose'];
 
 function folderBytes(dir: string): number {
   let total = 0;

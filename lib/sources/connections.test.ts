@@ -109,6 +109,20 @@ describe(`connections on ${inject('databaseKind')}`, () => {
     expect(audit.rows.map((r) => r.action)).toEqual(['connection.create', 'connection.delete', 'connection.reconnect']);
   });
 
+  it('a source that sends its own readings can be re-linked once the purge of its old rows is done', async () => {
+    const { app, a } = await twoUsers();
+    const id = await connectSource(app.owner, app.clientId, a, 'manual');
+    await ingestReadings(app.owner, { clientId: app.clientId, connectionId: id }, [
+      { type: 'weight', ts: '2026-01-05T07:10:00Z', value: 80.2, sourceReadingId: 'w1' },
+    ]);
+    await disconnectSource(app.owner, app.clientId, a, 'manual');
+    await expect(connectSource(app.owner, app.clientId, a, 'manual')).rejects.toMatchObject({ kind: 'conflict' });
+    await purgeAll();
+    const again = await connectSource(app.owner, app.clientId, a, 'manual');
+    expect(again).not.toBe(id);
+    expect(await countOf('readings', again)).toBe(0);
+  });
+
   it('"sync now" queues a sync of a demo connection, and refuses sources with nothing to sync', async () => {
     const { app, a, me } = await twoUsers();
     await connectSource(me, app.clientId, a, 'demo-glucose');

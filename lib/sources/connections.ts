@@ -8,7 +8,7 @@ import { encrypt } from '../auth/encryption';
 import { issueSecret } from '../auth/secrets';
 import { getDb } from '../db/client';
 import { apps, connections, sources, users } from '../db/schema';
-import { forbidden, invalidInput, notFound } from '../errors';
+import { conflict, forbidden, invalidInput, notFound } from '../errors';
 import { wakePurger } from '../users/purge';
 import { wakeSyncWorker } from './sync';
 
@@ -133,6 +133,11 @@ export async function connectSource(
     // The row as it was (locked, so a concurrent disconnect or connect waits for this one).
     const [before] = await tx.select({ status: connections.status }).from(connections)
       .where(and(eq(connections.userId, userId), eq(connections.sourceId, sourceId))).for('update');
+    // A synced source's first sync clears a re-linked connection's old rows; a source that sends
+    // its own readings has no such step, so it waits until the purger has removed the old ones.
+    if (before?.status === 'disconnected' && !syncable) {
+      throw conflict(`The previous connection to ${sourceId} is still being removed; try again in a minute.`);
+    }
     const [row] = (await tx.execute<{ id: number }>(sql`
       INSERT INTO connections AS c (user_id, source_id, credentials_encrypted, sync_requested_at)
       VALUES (${userId}, ${sourceId}, ${encrypted}, ${syncable ? sql`now()` : null})

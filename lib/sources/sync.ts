@@ -139,6 +139,9 @@ async function runJob(job: SyncJob, options: Required<Pick<SyncOptions, 'now'>> 
     while ((await purgeConnectionStep(job.connectionId)) !== 'empty');
   }
 
+  // Written as the operator: a job outlives the request that queued it (retries, restarts, another
+  // server), so no request caller exists any more. The scope stays the connection's own: clientId
+  // is its user's app, and ingestReadings checks the connection belongs to a live user of it.
   const readings = demoReadings(job.humanId, job.sourceId, { from, to });
   for (let start = 0; start < readings.length; start += READINGS_PER_STEP) {
     await step();
