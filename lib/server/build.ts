@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 
 const SOURCES = ['app', 'components', 'lib', 'public'];
 /** Code under lib/ that Next.js never bundles: the CLI, benchmarks, the test harness. */
-const NOT_BUNDLED = ['lib/bench', 'lib/cli', 'lib/testing'];
+// components/connect is the Connect widget's browser code, bundled by esbuild at server start
+// (lib/api/connect/widget-assets.ts), never by Next.js.
+const NOT_BUNDLED = ['lib/bench', 'lib/cli', 'lib/testing', 'components/connect'];
 const TEST_FILE = /\.(test|spec)\.[cm]?[jt]sx?$/;
 const FILES = ['next.config.js', 'postcss.config.mjs', 'tsconfig.json', 'package-lock.json'];
 /** Next.js reads these at build time (NEXT_PUBLIC_* values are inlined into the bundle). */
