@@ -15,16 +15,13 @@ import { sql } from 'drizzle-orm';
 import { createAccount } from '../accounts/accounts';
 import { createApp } from '../apps/apps';
 import { operator } from '../auth/caller';
-import { reloadConfig } from '../config';
 import { closeDb, getDb } from '../db/client';
-import { migrate } from '../db/migrate';
 import { seedUsers } from '../demo/seed';
-import { syncCatalog } from '../sources/catalog';
 import { listUsers } from '../users/users';
 import {
-  benchDir, type BenchDatabase as OpenedDatabase, combined, comparison, cpu, DEFAULT_POSTGRES, expect, type Figures,
-  getJson, isCleaning, Interrupted, type Load, load, log, measure, median, ms, onCleanup, openDatabase as openBenchDatabase, rate,
-  runBench, type Server, shuffled, startJanitor, startServer, times, UsageError, wholeNumber,
+  beginRun, type BenchDatabase as OpenedDatabase, combined, comparison, cpu, DEFAULT_POSTGRES, expect, type Figures,
+  getJson, Interrupted, isCleaning, type Load, load, log, measure, median, ms, openDatabase as openBenchDatabase,
+  profileChildren, rate, runBench, type Server, shuffled, startServer, times, UsageError, useDatabase, wholeNumber,
 } from './harness';
 
 const SMALL_APP_USERS = 1_000;
@@ -469,26 +466,12 @@ async function runScenarios(plan: Scenario[], env: NodeJS.ProcessEnv, options: B
 async function main(argv: string[]): Promise<void> {
   const options = parseOptions(argv);
   if (!options) return void console.log(HELP);
-  await startJanitor();
-  const startLoad = load();
-  log(`load average ${startLoad}`);
-  if (options.cpuProf) {
-    // Inherited by the embedded owner and the servers (not by this process, already running).
-    fs.mkdirSync(options.cpuProf, { recursive: true });
-    // NODE_OPTIONS refuses --cpu-prof; a preloaded module starts the same profiler instead.
-    process.env.BENCH_CPU_PROF_DIR = options.cpuProf;
-    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import=${path.join(benchDir, 'cpu-profile.mjs')}`.trim();
-    log(`writing CPU profiles into ${options.cpuProf}`);
-  }
+  const startLoad = await beginRun();
+  if (options.cpuProf) profileChildren(options.cpuProf);
 
   const db = await openDatabase(options);
   const secretKey = db.seeded?.secretKey ?? randomBytes(32).toString('hex');
-  Object.assign(process.env, { DATABASE_URL: db.url, WEARHOUSE_SECRET_KEY: secretKey });
-  reloadConfig();
-  onCleanup('the bench database pool', () => closeDb());
-
-  await migrate(getDb());
-  await syncCatalog(getDb());
+  await useDatabase(db.url, secretKey);
   let data = db.seeded;
   if (!data) {
     log(`seeding ${options.users.toLocaleString('en')} + ${SMALL_APP_USERS.toLocaleString('en')} users…`);

@@ -6,24 +6,23 @@
 // script that prints figures (progress on stderr, markdown on stdout), not a test; `--help`.
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { createAccount } from '../accounts/accounts';
 import { measureWidgetBundle, WIDGET_JS_BUDGET_GZIP } from '../api/connect/widget-assets';
 import { createApp } from '../apps/apps';
 import { operator } from '../auth/caller';
-import { reloadConfig } from '../config';
 import { mintAccessForUser, mintSessionForUser } from '../connect/tokens';
 import { closeDb, getDb } from '../db/client';
-import { migrate } from '../db/migrate';
-import { log as appLog } from '../log';
 import { seedUsers } from '../demo/seed';
-import { syncCatalog } from '../sources/catalog';
+import { log as appLog } from '../log';
 import { connectSource } from '../sources/connections';
 import { drainSyncQueue } from '../sources/sync';
 import {
-  combined, comparison, cpu, DEFAULT_POSTGRES, expect, type Figures, getJson, type Load, load, log, measure, ms, onCleanup,
-  openDatabase, rate, runBench, type Server, shuffled, startJanitor, startServer, type Timing, UsageError, wholeNumber,
+  beginRun, combined, comparison, cpu, DEFAULT_POSTGRES, expect, type Figures, getJson, type Load, load, log, measure,
+  ms, openDatabase, profileChildren, rate, runBench, type Server, shuffled, startServer, type Timing, UsageError,
+  useDatabase, wholeNumber,
 } from './harness';
 
 const PAGE_SIZE = 50;
@@ -48,6 +47,8 @@ const HELP = `Usage: npm run bench:connect -- [options]
   --connections N    concurrent connections (default 16)
   --rounds N         measure every scenario N times, interleaved, and report medians
                      (default 3; 1 with --quick)
+  --cpu-prof DIR     write V8 CPU profiles (.cpuprofile) of the servers under test and of the
+                     embedded owner into DIR, for Chrome DevTools or speedscope
   --keep             keep the temporary data folder (or PostgreSQL database) and print where
   --quick            a short run to check that everything works
   --help
@@ -58,7 +59,7 @@ Progress goes to stderr; the results (markdown) to stdout.`;
 
 // ---- Options -------------------------------------------------------------------------------
 
-type ConnectBenchOptions = Timing & { postgres: boolean; users: number; readers: number; rounds: number; keep: boolean };
+type ConnectBenchOptions = Timing & { postgres: boolean; users: number; readers: number; rounds: number; keep: boolean; cpuProf?: string };
 
 function parseOptions(argv: string[]): ConnectBenchOptions | null {
   let values;
@@ -74,6 +75,7 @@ function parseOptions(argv: string[]): ConnectBenchOptions | null {
         warmup: { type: 'string' },
         connections: { type: 'string' },
         rounds: { type: 'string' },
+        'cpu-prof': { type: 'string' },
         keep: { type: 'boolean' },
         quick: { type: 'boolean' },
         help: { type: 'boolean' },
@@ -93,6 +95,7 @@ function parseOptions(argv: string[]): ConnectBenchOptions | null {
     connections: wholeNumber('connections', values.connections, 16, 1),
     rounds: wholeNumber('rounds', values.rounds, quick ? 1 : 3, 1),
     keep: values.keep ?? false,
+    cpuProf: values['cpu-prof'] === undefined ? undefined : path.resolve(values['cpu-prof']),
   };
 }
 
@@ -309,20 +312,15 @@ function report(describe: string, engine: string, options: ConnectBenchOptions, 
 async function main(argv: string[]): Promise<void> {
   const options = parseOptions(argv);
   if (!options) return void console.log(HELP);
-  await startJanitor();
-  const startLoad = load();
-  log(`load average ${startLoad}`);
+  const startLoad = await beginRun();
+  if (options.cpuProf) profileChildren(options.cpuProf);
   // The app's log writes to stdout, which carries the results: keep the seed's sync lines out of it
   // (the servers under test log as in production, into a pipe nobody reads).
   appLog.level = 'warn';
 
   const db = await openDatabase(options);
   const secretKey = randomBytes(32).toString('hex');
-  Object.assign(process.env, { DATABASE_URL: db.url, WEARHOUSE_SECRET_KEY: secretKey });
-  reloadConfig();
-  onCleanup('the bench database pool', () => closeDb());
-  await migrate(getDb());
-  await syncCatalog(getDb());
+  await useDatabase(db.url, secretKey);
   const data = await seed(options);
   await getDb().execute(sql`ANALYZE`);
   // The servers get their own pools; this one stays idle from here on.

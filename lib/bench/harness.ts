@@ -9,7 +9,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { reloadConfig } from '../config';
+import { closeDb, getDb } from '../db/client';
 import { spawnOwner } from '../db/embedded/launch';
+import { migrate } from '../db/migrate';
+import { syncCatalog } from '../sources/catalog';
 import { createScratchDatabase, dropScratchDatabase } from '../testing/scratch-database';
 import type { Chore } from './janitor';
 
@@ -139,6 +143,15 @@ export async function openDatabase(options: { postgres: boolean; keep: boolean; 
     }
   });
   return { kind: 'pglite', url: owner.url, ownerPid: owner.pid, describe: 'embedded PGlite (owner process)', dataDir };
+}
+
+/** Point this process at the run's database (URL and encryption key), migrated, with the source catalog. */
+export async function useDatabase(url: string, secretKey: string): Promise<void> {
+  Object.assign(process.env, { DATABASE_URL: url, WEARHOUSE_SECRET_KEY: secretKey });
+  reloadConfig();
+  onCleanup('the bench database pool', () => closeDb());
+  await migrate(getDb());
+  await syncCatalog(getDb());
 }
 
 // ---- Servers under test ----------------------------------------------------------------------
@@ -377,6 +390,24 @@ export async function measure(server: Server, scenario: MeasuredScenario, option
 }
 
 // ---- Running a bench script -----------------------------------------------------------------
+
+/** The start of a run: the janitor up, and the load average then (the report shows it). */
+export async function beginRun(): Promise<string> {
+  await startJanitor();
+  const startLoad = load();
+  log(`load average ${startLoad}`);
+  return startLoad;
+}
+
+/** Write V8 CPU profiles of every process started from here on (servers, embedded owner) into `dir`. */
+export function profileChildren(dir: string): void {
+  // Inherited by the embedded owner and the servers (not by this process, already running).
+  fs.mkdirSync(dir, { recursive: true });
+  // NODE_OPTIONS refuses --cpu-prof; a preloaded module starts the same profiler instead.
+  process.env.BENCH_CPU_PROF_DIR = dir;
+  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import=${path.join(benchDir, 'cpu-profile.mjs')}`.trim();
+  log(`writing CPU profiles into ${dir}`);
+}
 
 /**
  * Run `main` with the process's arguments; clean up after it, on failure, and on Ctrl-C or SIGTERM,
