@@ -6,31 +6,24 @@
 // ANALYZE since (what an installation's data looks like). A script that prints figures (progress on
 // stderr, markdown on stdout), not a test. Each server runs in its own process, one at a time;
 // `--help` lists the options.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
 import { createAccount } from '../accounts/accounts';
 import { createApp } from '../apps/apps';
 import { operator } from '../auth/caller';
-import { reloadConfig } from '../config';
 import { closeDb, getDb } from '../db/client';
-import { spawnOwner } from '../db/embedded/launch';
-import { migrate } from '../db/migrate';
 import { seedUsers } from '../demo/seed';
-import { syncCatalog } from '../sources/catalog';
 import { listUsers } from '../users/users';
-import { createScratchDatabase, dropScratchDatabase } from '../testing/scratch-database';
-import type { Chore } from './janitor';
+import {
+  beginRun, type BenchDatabase as OpenedDatabase, combined, comparison, cpu, DEFAULT_POSTGRES, expect, type Figures,
+  getJson, Interrupted, isCleaning, type Load, load, log, measure, median, ms, openDatabase as openBenchDatabase,
+  profileChildren, rate, runBench, type Server, shuffled, startServer, times, UsageError, useDatabase, wholeNumber,
+} from './harness';
 
-const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
-const benchDir = path.join(projectRoot, 'lib/bench');
-const DEFAULT_POSTGRES = 'postgres://postgres@127.0.0.1:5432/test';
 const SMALL_APP_USERS = 1_000;
 const PAGE_SIZE = 50;
 /** How many distinct users the GET-one scenarios rotate through. */
@@ -86,7 +79,6 @@ type BenchOptions = {
   quick: boolean;
 };
 
-class UsageError extends Error {}
 
 const OPTIONS = {
   postgres: { type: 'boolean' },
@@ -117,12 +109,7 @@ function parseOptions(argv: string[]): BenchOptions | null {
   const values = parseFlags(argv);
   if (values.help) return null;
   const quick = values.quick ?? false;
-  const whole = (name: string, raw: string | undefined, fallback: number, min: number) => {
-    if (raw === undefined) return fallback;
-    const value = Number(raw.replace(/_/g, ''));
-    if (!Number.isSafeInteger(value) || value < min) throw new UsageError(`--${name} takes a whole number of at least ${min}.`);
-    return value;
-  };
+  const whole = wholeNumber;
   const options: BenchOptions = {
     postgres: values.postgres ?? false,
     users: whole('users', values.users, quick ? 100_000 : 1_000_000, 1_000),
@@ -148,123 +135,34 @@ function parseOptions(argv: string[]): BenchOptions | null {
   return options;
 }
 
-const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
-const load = () => os.loadavg().map((n) => n.toFixed(2)).join(' ');
-
-// ---- Clean-up: every resource registers how to release itself; released in reverse ----------
-
-const releases: { name: string; release: () => Promise<void> | void }[] = [];
-const children = new Set<ChildProcess>();
-let cleaning: Promise<void> | undefined;
-
-function onCleanup(name: string, release: () => Promise<void> | void) {
-  releases.push({ name, release });
-}
-
-let running: autocannon.Instance | undefined;
-class Interrupted extends Error {}
-
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    running?.stop();
-    // The servers first, so that nothing queries a database while it goes away.
-    await Promise.all([...children].map((child) => stopChild(child)));
-    for (const { name, release } of releases.reverse()) {
-      try {
-        await release();
-      } catch (error) {
-        log(`clean-up of ${name} failed: ${(error as Error).message}`);
-      }
-    }
-  })();
-  return cleaning;
-}
-
-// The fallback for a bench that dies before it cleans up (see janitor.ts).
-let janitor: ChildProcess | undefined;
-
-async function startJanitor() {
-  janitor = spawn(process.execPath, ['--import', 'tsx', path.join(benchDir, 'janitor.ts')], {
-    cwd: projectRoot,
-    detached: true,
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  // Messages sent before it listens would be lost: wait for its hello.
-  await new Promise((resolve, reject) => {
-    janitor!.once('message', resolve);
-    janitor!.once('exit', (code) => reject(new Error(`The bench janitor exited with code ${code}.`)));
-  });
-  janitor.unref();
-  janitor.channel?.unref();
-  onCleanup('the janitor', () => {
-    janitor?.send({ kind: 'done' });
-    janitor?.disconnect();
-  });
-}
-
-const leaveToJanitor = (chore: Chore) => janitor?.send(chore);
 
 // ---- The database --------------------------------------------------------------------------
 
 type BenchData = { users: number; clientId: string; appKey: string; secretKey: string; seedSeconds: number; bigSeedSeconds: number };
-type BenchDatabase = { kind: 'pglite' | 'postgres'; url: string; describe: string; seeded?: BenchData; save?: (data: BenchData) => void; ownerPid?: number };
+type BenchDatabase = OpenedDatabase & { seeded?: BenchData; save?: (data: BenchData) => void };
 
+/** The shared openDatabase, plus reusing a seeded `--data-dir` (its bench file says what it holds). */
 async function openDatabase(options: BenchOptions): Promise<BenchDatabase> {
-  if (options.postgres || process.env.DATABASE_URL) {
-    const adminUrl = process.env.DATABASE_URL ?? DEFAULT_POSTGRES;
-    const { name, url: scratchUrl } = await createScratchDatabase(adminUrl, 'wearhouse_bench');
-    const url = new URL(scratchUrl);
-    if (!options.keep) leaveToJanitor({ kind: 'database', adminUrl, name });
-    onCleanup(`database ${name}`, async () => {
-      if (options.keep) {
-        log(`kept PostgreSQL database ${name}`);
-        return;
-      }
-      await dropScratchDatabase(adminUrl, name);
-      log(`dropped database ${name}`);
-    });
-    const server = `${url.hostname}:${url.port || 5432}`;
-    log(`created PostgreSQL database ${name} on ${server}`);
-    return { kind: 'postgres', url: url.toString(), describe: `PostgreSQL (${server}, fresh database)` };
-  }
-
-  const dataDir = options.dataDir ? path.resolve(options.dataDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-bench-'));
-  const benchFile = path.join(dataDir, BENCH_FILE);
+  if (options.postgres || process.env.DATABASE_URL) return openBenchDatabase(options);
   let seeded: BenchData | undefined;
-  if (options.dataDir && fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) {
-    if (!fs.existsSync(benchFile)) throw new Error(`${dataDir} is not empty and was not made by this benchmark; pick an empty or new folder.`);
-    seeded = JSON.parse(fs.readFileSync(benchFile, 'utf8')) as BenchData;
-    if (seeded.users !== options.users) {
-      throw new Error(`${dataDir} was seeded with ${seeded.users} users, not ${options.users}; pass --users ${seeded.users} or another folder.`);
+  if (options.dataDir) {
+    const dataDir = path.resolve(options.dataDir);
+    const benchFile = path.join(dataDir, BENCH_FILE);
+    if (fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0) {
+      if (!fs.existsSync(benchFile)) throw new Error(`${dataDir} is not empty and was not made by this benchmark; pick an empty or new folder.`);
+      seeded = JSON.parse(fs.readFileSync(benchFile, 'utf8')) as BenchData;
+      if (seeded.users !== options.users) {
+        throw new Error(`${dataDir} was seeded with ${seeded.users} users, not ${options.users}; pass --users ${seeded.users} or another folder.`);
+      }
     }
   }
-  fs.mkdirSync(dataDir, { recursive: true });
-  if (!options.dataDir && !options.keep) leaveToJanitor({ kind: 'folder', path: dataDir });
-  onCleanup(`data folder ${dataDir}`, () => {
-    if (options.dataDir || options.keep) log(`kept the data folder ${dataDir}`);
-    else fs.rmSync(dataDir, { recursive: true, force: true });
-  });
-  log(`starting the embedded database in ${dataDir}`);
-  const owner = await spawnOwner(dataDir);
-  onCleanup('the embedded database', async () => {
-    // A benchmark is interrupted at any moment: never let a stop that hangs keep the folder locked.
-    const stopped = await Promise.race([owner.stop?.().then(() => true), new Promise((resolve) => setTimeout(resolve, 30_000, false))]);
-    if (stopped) return;
-    log('the embedded database did not stop within 30 s; killing it');
-    try {
-      process.kill(owner.pid, 'SIGKILL');
-    } catch {
-      // gone meanwhile
-    }
-  });
+  const db = await openBenchDatabase(options);
   return {
-    kind: 'pglite',
-    url: owner.url,
-    ownerPid: owner.pid,
+    ...db,
     describe: `embedded PGlite (owner process, ${seeded ? 'reused' : 'fresh'} data folder)`,
     seeded,
     // The App Key and encryption key of a throwaway bench installation, so that a rerun can reuse it.
-    save: (data) => fs.writeFileSync(benchFile, JSON.stringify(data, null, 2) + '\n', { mode: 0o600 }),
+    save: (data) => fs.writeFileSync(path.join(db.dataDir!, BENCH_FILE), JSON.stringify(data, null, 2) + '\n', { mode: 0o600 }),
   };
 }
 
@@ -304,145 +202,6 @@ async function pickUsers(clientId: string, users: number, position: number) {
   return { sample: rows.rows.map((r) => r.human_id), depthHumanId: atDepth.humanId };
 }
 
-// ---- Servers under test ----------------------------------------------------------------------
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const kill = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-type Server = { baseUrl: string; pid: number; stop(): Promise<void> };
-
-async function startServer(script: string, label: string, env: NodeJS.ProcessEnv): Promise<Server> {
-  if (cleaning) throw new Interrupted();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(benchDir, script)], {
-    cwd: projectRoot,
-    env,
-    // The IPC channel ends the child if the bench dies without cleaning up.
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  child.stderr!.on('data', (chunk: Buffer) => {
-    if (cleaning) return; // what a server says while it is being stopped under load is noise
-    for (const line of chunk.toString().split('\n')) if (line) process.stderr.write(`${label}: ${line}\n`);
-  });
-
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    const onExit = (code: number | null) => reject(new Error(`${label} exited with code ${code} before listening.`));
-    child.once('exit', onExit);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk;
-      const match = out.match(/^listening (\d+)$/m);
-      if (!match) return;
-      child.off('exit', onExit);
-      // From here on its output (a log line per request) is discarded unread: collecting and
-      // searching it would load this process, which also drives the load.
-      child.stdout!.removeAllListeners('data');
-      child.stdout!.resume();
-      resolve(Number(match[1]));
-    });
-  });
-  return {
-    baseUrl: `http://127.0.0.1:${port}`,
-    pid: child.pid!,
-    stop: () => stopChild(child),
-  };
-}
-
-// ---- Load ------------------------------------------------------------------------------------
-
-type Load = {
-  headers: Record<string, string>;
-  /** Every connection cycles through its own list, so requests rotate across users. */
-  requestsPerConnection: () => autocannon.Request[];
-};
-
-type Figures = {
-  requestsPerSecond: number;
-  responses: number;
-  p50: number;
-  p99: number;
-  failed: number;
-  load1m: number;
-  /** CPU time per answered request, in ms, of the server under test and of the embedded owner. */
-  serverCpu: number;
-  ownerCpu: number;
-};
-
-const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ, 100 on every Linux architecture Node runs on
-
-/**
- * CPU time (user + system, ms) a process has used so far, from /proc; NaN where there is none.
- * On a shared machine req/s swing with the neighbours' load; CPU per request hardly does.
- */
-function cpuMs(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return NaN;
-  }
-}
-
-function runAutocannon(baseUrl: string, work: Load, seconds: number, connections: number, pids: { server?: number; owner?: number } = {}): Promise<Figures> {
-  const latencies: number[] = [];
-  const load1m = os.loadavg()[0]!;
-  const cpuBefore = { server: cpuMs(pids.server), owner: cpuMs(pids.owner) };
-  return new Promise((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: baseUrl,
-        connections,
-        duration: seconds,
-        // Deep OFFSET pages queue behind each other on a single-threaded engine: allow for it.
-        timeout: 60,
-        headers: work.headers,
-        setupClient: (client) => client.setRequests(work.requestsPerConnection()),
-      },
-      (error, result) => {
-        running = undefined;
-        if (cleaning) return reject(new Interrupted());
-        if (error) return reject(error);
-        latencies.sort((a, b) => a - b);
-        const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.max(0, Math.ceil(q * latencies.length) - 1))] ?? NaN;
-        const elapsed = (result.finish.getTime() - result.start.getTime()) / 1000;
-        const perRequest = (pid: number | undefined, before: number) => (cpuMs(pid) - before) / Math.max(1, result.requests.total ?? latencies.length);
-        resolve({
-          requestsPerSecond: latencies.length / elapsed,
-          responses: latencies.length,
-          p50: at(0.5),
-          p99: at(0.99),
-          failed: result.non2xx + result.errors,
-          load1m,
-          serverCpu: perRequest(pids.server, cpuBefore.server),
-          ownerCpu: perRequest(pids.owner, cpuBefore.owner),
-        });
-      },
-    );
-    running = instance;
-    // autocannon's own percentiles are whole milliseconds; keep the exact times of 2xx answers.
-    instance.on('response', (_client, status, _bytes, ms) => {
-      if (status >= 200 && status < 300) latencies.push(ms);
-    });
-  });
-}
-
-/** Wait until the server has worked off what the last run left queued (one answered request). */
-async function settle(baseUrl: string, work: Load) {
-  const [first] = work.requestsPerConnection();
-  await fetch(`${baseUrl}${first!.path}`, { headers: work.headers, signal: AbortSignal.timeout(180_000) }).then((r) => r.arrayBuffer());
-}
 
 // ---- Scenarios -------------------------------------------------------------------------------
 
@@ -478,25 +237,6 @@ const SERVER_SCRIPTS: Record<ServerKind, { script: string; label: string; rateLi
  */
 const BENCH_RATE_LIMIT = '1000000';
 
-function shuffled<T>(items: T[], count: number): T[] {
-  const copy = [...items];
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
-  }
-  return copy.slice(0, count);
-}
-
-async function getJson(url: string, headers: Record<string, string>): Promise<unknown> {
-  const response = await fetch(url, { headers });
-  const body = await response.text();
-  if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}: ${body.slice(0, 300)}`);
-  return JSON.parse(body);
-}
-
-function expect(condition: boolean, message: string) {
-  if (!condition) throw new Error(`check failed: ${message}`);
-}
 
 const basicAuth = (appKey: string) => ({ authorization: `Basic ${Buffer.from(`${appKey}:`).toString('base64')}` });
 
@@ -595,7 +335,7 @@ async function createUsersThroughApi(baseUrl: string, app: { clientId: string; a
   const started = performance.now();
   const worker = async () => {
     while (next < count) {
-      if (cleaning) throw new Interrupted();
+      if (isCleaning()) throw new Interrupted();
       const i = next++;
       const response = await fetch(`${baseUrl}/v1/apps/${app.clientId}/users`, {
         method: 'POST',
@@ -618,10 +358,6 @@ async function createUsersThroughApi(baseUrl: string, app: { clientId: string; a
 
 // ---- Report ----------------------------------------------------------------------------------
 
-const rate = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en') : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-const times = (n: number) => `${n.toFixed(2)}x`;
-const cpu = (n: number) => (Number.isFinite(n) ? n.toFixed(3) : '—');
 
 type Result = { scenario: Scenario; round: number; figures: Figures };
 type ApiCreated = { users: number; seconds: number; perSecond: number };
@@ -631,25 +367,6 @@ const PHASE_TITLES: Record<PhaseKey, string> = {
   api: 'users created through the API',
 };
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
-
-/** One scenario's rounds: the median of each figure, the sums of the counts. */
-function combined(rounds: Figures[]): Figures {
-  return {
-    requestsPerSecond: median(rounds.map((f) => f.requestsPerSecond)),
-    p50: median(rounds.map((f) => f.p50)),
-    p99: median(rounds.map((f) => f.p99)),
-    responses: rounds.reduce((sum, f) => sum + f.responses, 0),
-    failed: rounds.reduce((sum, f) => sum + f.failed, 0),
-    load1m: median(rounds.map((f) => f.load1m)),
-    serverCpu: median(rounds.map((f) => f.serverCpu)),
-    ownerCpu: median(rounds.map((f) => f.ownerCpu)),
-  };
-}
 
 function report(db: BenchDatabase, options: BenchOptions, data: BenchData, seeded: boolean, results: Result[], created: ApiCreated | undefined, startLoad: string) {
   const rounds = (phase: PhaseKey, key: ScenarioKey) => results.filter((r) => r.scenario.phase === phase && r.scenario.key === key).map((r) => r.figures);
@@ -705,42 +422,7 @@ function report(db: BenchDatabase, options: BenchOptions, data: BenchData, seede
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-/** Round by round (the n-th round of one with the n-th of the other), then the median. */
-function comparison(data: string, label: string, measured: Figures[], base: Figures[], kind?: 'at least' | 'within', bound?: number) {
-  const pairs = measured.slice(0, base.length).map((m, i) => ({
-    share: m.requestsPerSecond / base[i]!.requestsPerSecond,
-    p50: m.p50 / base[i]!.p50,
-    p99: m.p99 / base[i]!.p99,
-    cpu: m.serverCpu / base[i]!.serverCpu,
-  }));
-  const share = median(pairs.map((p) => p.share));
-  const p50 = median(pairs.map((p) => p.p50));
-  const percent = (n: number) => `${(100 * n).toFixed(n < 0.01 ? 2 : 0)}%`;
-  const range = pairs.length > 1 ? ` (${percent(Math.min(...pairs.map((p) => p.share)))}–${percent(Math.max(...pairs.map((p) => p.share)))})` : '';
-  const goal = kind === 'at least' ? `≥ ${(100 * bound!).toFixed(0)}% of the req/s` : kind === 'within' ? `within ${bound}x` : '—';
-  const met = kind === 'at least' ? share >= bound! : kind === 'within' ? share >= 1 / bound! && p50 <= bound! : undefined;
-  const cpuRatio = median(pairs.map((p) => p.cpu));
-  return `| ${data} | ${label} | ${percent(share)}${range} | ${times(p50)} | ${times(median(pairs.map((p) => p.p99)))} | ${Number.isFinite(cpuRatio) ? times(cpuRatio) : '—'} | ${goal} | ${met === undefined ? '—' : met ? 'yes' : 'no'} |`;
-}
-
 // ---- Main ------------------------------------------------------------------------------------
-
-/** Check, warm up, measure and settle one scenario on a running server. */
-async function measure(server: Server, scenario: Scenario, options: BenchOptions, warmUp: boolean, ownerPid?: number): Promise<Figures> {
-  await scenario.check(server.baseUrl);
-  if (warmUp && options.warmup > 0) {
-    log(`${scenario.name}: warming up ${options.warmup} s`);
-    await runAutocannon(server.baseUrl, scenario.load, options.warmup, options.connections);
-    await settle(server.baseUrl, scenario.load);
-  }
-  log(`${scenario.name}: measuring ${options.duration} s (load ${load()})`);
-  const figures = await runAutocannon(server.baseUrl, scenario.load, options.duration, options.connections, { server: server.pid, owner: ownerPid });
-  // Also after the last: stopping a server whose queries are still queued in the engine can
-  // leave the embedded owner unable to stop (see openDatabase).
-  await settle(server.baseUrl, scenario.load);
-  log(`${scenario.name}: ${rate(figures.requestsPerSecond)} req/s, p50 ${ms(figures.p50)} ms, p99 ${ms(figures.p99)} ms, CPU/request ${cpu(figures.serverCpu)} ms server, ${cpu(figures.ownerCpu)} ms owner${figures.failed ? `, ${figures.failed} failed` : ''}`);
-  return figures;
-}
 
 async function withServer<T>(kind: ServerKind, env: NodeJS.ProcessEnv, use: (server: Server) => Promise<T>): Promise<T> {
   const server = await startServerOfKind(kind, env);
@@ -784,26 +466,12 @@ async function runScenarios(plan: Scenario[], env: NodeJS.ProcessEnv, options: B
 async function main(argv: string[]): Promise<void> {
   const options = parseOptions(argv);
   if (!options) return void console.log(HELP);
-  await startJanitor();
-  const startLoad = load();
-  log(`load average ${startLoad}`);
-  if (options.cpuProf) {
-    // Inherited by the embedded owner and the servers (not by this process, already running).
-    fs.mkdirSync(options.cpuProf, { recursive: true });
-    // NODE_OPTIONS refuses --cpu-prof; a preloaded module starts the same profiler instead.
-    process.env.BENCH_CPU_PROF_DIR = options.cpuProf;
-    process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import=${path.join(benchDir, 'cpu-profile.mjs')}`.trim();
-    log(`writing CPU profiles into ${options.cpuProf}`);
-  }
+  const startLoad = await beginRun();
+  if (options.cpuProf) profileChildren(options.cpuProf);
 
   const db = await openDatabase(options);
   const secretKey = db.seeded?.secretKey ?? randomBytes(32).toString('hex');
-  Object.assign(process.env, { DATABASE_URL: db.url, WEARHOUSE_SECRET_KEY: secretKey });
-  reloadConfig();
-  onCleanup('the bench database pool', () => closeDb());
-
-  await migrate(getDb());
-  await syncCatalog(getDb());
+  await useDatabase(db.url, secretKey);
   let data = db.seeded;
   if (!data) {
     log(`seeding ${options.users.toLocaleString('en')} + ${SMALL_APP_USERS.toLocaleString('en')} users…`);
@@ -852,26 +520,4 @@ async function main(argv: string[]): Promise<void> {
   report(db, options, data, !db.seeded, results, created, startLoad);
 }
 
-let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupted) return;
-    interrupted = true;
-    log(`${signal}: cleaning up…`);
-    void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  });
-}
-// Last resort when the process ends without cleanup (the owner ends itself when its IPC closes).
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-main(process.argv.slice(2))
-  .then(() => cleanup().then(() => process.exit(0)))
-  .catch(async (error: unknown) => {
-    if (error instanceof Interrupted || cleaning) return; // the signal handler finishes up
-    if (error instanceof UsageError) log(`${error.message} (see --help)`);
-    else log(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    await cleanup();
-    process.exit(error instanceof UsageError ? 2 : 1);
-  });
+runBench(main);

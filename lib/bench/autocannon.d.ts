@@ -16,6 +16,8 @@ declare module 'autocannon' {
       /** Seconds before a request counts as timed out (default 10). */
       timeout?: number;
       headers?: Record<string, string>;
+      /** Replace `[<id>]` in every request with a fresh unique id. */
+      idReplacement?: boolean;
       requests?: Request[];
       setupClient?: (client: Client) => void;
     };
