@@ -25,15 +25,13 @@ const REASONS: Record<number, string> = {
 /** The origin of this server as the browser sees it (WEARHOUSE_BASE_URL when set). */
 const portalOrigin = (c: Context) => new URL(baseUrlOf(c)).origin;
 
-/** Who may frame a page of this app: its Connect origins and the portal itself. */
-const framersOf = (c: Context, settings: ConnectSettings) => [...new Set([...settings.connectOrigins, portalOrigin(c)])];
-
 /**
- * Where the widget's messages may go: the app's Connect origins and the portal's own (which opens
- * the widget on a user's page). With no origins configured that is the portal only, so such an
- * app's widget works top-level or inside the portal, never framed by another site.
+ * The origins that may frame a page of this app and receive its messages: the app's Connect origins
+ * and the portal's own (which opens the widget on a user's page). With no origins configured that
+ * is the portal only, so such an app's widget works top-level or inside the portal, never framed by
+ * another site. One list for both, so what may frame the widget is exactly what hears from it.
  */
-const targetsOf = (c: Context, settings: ConnectSettings) => [...new Set([...settings.connectOrigins, portalOrigin(c)])];
+const trustedOriginsOf = (c: Context, settings: ConnectSettings) => [...new Set([...settings.connectOrigins, portalOrigin(c)])];
 
 const short = (max: number) => z.string().max(max, `at most ${max} characters`);
 const PageQuery = z.object({
@@ -96,16 +94,16 @@ export function connectRoutes() {
     if (!opened.ok) {
       const problem = PROBLEMS[opened.status];
       const known = opened.settings;
-      const boot: ConnectBoot = { page: 'error', status: opened.status, targetOrigins: known ? targetsOf(c, known) : '*', redirect: null };
+      const boot: ConnectBoot = { page: 'error', status: opened.status, targetOrigins: known ? trustedOriginsOf(c, known) : '*', redirect: null };
       const message = opened.status === 'SESSION_TOKEN_INVALID' && /already used/i.test(opened.message)
         ? 'This link was already used: each Connect link opens once (reloading the page uses it again).'
         : opened.message;
       return c.html(renderPage(assets, boot, { kind: 'problem', appName: known?.appName ?? null, heading: problem.heading, message, advice: REOPEN }),
-        problem.http, pageHeaders(known ? framersOf(c, known) : '*'));
+        problem.http, pageHeaders(known ? trustedOriginsOf(c, known) : '*'));
     }
     const pinned = (query.data.pinnedProviders ?? '').split(',').map((p) => p.trim().toLowerCase()).filter(Boolean).slice(0, 50);
-    const boot: ConnectBoot = { page: 'widget', widgetToken: opened.widgetToken, targetOrigins: targetsOf(c, opened.settings), pinned, redirect: null };
-    return c.html(renderPage(assets, boot, { kind: 'widget', appName: opened.settings.appName }), 200, pageHeaders(framersOf(c, opened.settings)));
+    const boot: ConnectBoot = { page: 'widget', widgetToken: opened.widgetToken, targetOrigins: trustedOriginsOf(c, opened.settings), pinned, redirect: null };
+    return c.html(renderPage(assets, boot, { kind: 'widget', appName: opened.settings.appName }), 200, pageHeaders(trustedOriginsOf(c, opened.settings)));
   });
 
   router.get('/embed', async (c) => {
@@ -119,10 +117,10 @@ export function connectRoutes() {
     try {
       const { opened, settings } = await openEmbed({ clientId: q.client_id, externalId: q.client_user_id, publicToken: q.public_token, finishUrl: q.finish_url, closeUrl: q.close_url });
       const boot: ConnectBoot = {
-        page: 'widget', widgetToken: opened.widgetToken, targetOrigins: targetsOf(c, settings), pinned: [],
+        page: 'widget', widgetToken: opened.widgetToken, targetOrigins: trustedOriginsOf(c, settings), pinned: [],
         redirect: { finishUrl: q.finish_url, closeUrl: q.close_url },
       };
-      return c.html(renderPage(assets, boot, { kind: 'widget', appName: settings.appName }), 200, pageHeaders(framersOf(c, settings)));
+      return c.html(renderPage(assets, boot, { kind: 'widget', appName: settings.appName }), 200, pageHeaders(trustedOriginsOf(c, settings)));
     } catch (error) {
       const known = asDomainError(error);
       if (known && (known.status === 400 || known.status === 403)) return refuse(known.status, known.message);
