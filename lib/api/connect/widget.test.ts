@@ -6,7 +6,7 @@ import { operator, type ClientCaller } from '../../auth/caller';
 import { sha256Hex } from '../../auth/secrets';
 import { mintSessionForUser, openConnect } from '../../connect/tokens';
 import { getDb } from '../../db/client';
-import { apps, connectSessions } from '../../db/schema';
+import { apps, connectSessions, users } from '../../db/schema';
 import { listConnections } from '../../sources/connections';
 import { startApi, type RunningApi } from '../../testing/api';
 import { createTestApp, type TestApp } from '../../testing/fixtures';
@@ -57,6 +57,23 @@ function call(widgetToken: string | null, method: 'GET' | 'POST', route: string,
 }
 
 describe(`The Connect widget on ${inject('databaseKind')}`, () => {
+  it("moves the user's last_active when they open Connect", async () => {
+    const app = await createTestApp('Active app');
+    const externalId = ext();
+    const minted = await sessionToken(app, externalId);
+    const lastActive = async () => {
+      const [row] = await getDb().select({ at: users.lastActiveAt }).from(users).where(eq(users.humanId, minted.humanId));
+      return row!.at;
+    };
+    expect(await lastActive()).toBeNull();
+    const before = Date.now();
+    const response = await fetch(`${api.baseUrl}/connect?token=${minted.sessionToken}`);
+    expect(response.status).toBe(200);
+    // Recorded beside the answer, not before it: give it a moment.
+    await expect.poll(lastActive, { timeout: 5_000 }).not.toBeNull();
+    expect((await lastActive())!.getTime()).toBeGreaterThanOrEqual(before - 1_000);
+  });
+
   it("opens once per session token, framed only by the app's origins and the portal", async () => {
     const app = await createTestApp('Framed app');
     await updateConnectSettings(operator, app.clientId, { connectOrigins: [APP_ORIGIN] });

@@ -7,10 +7,13 @@ import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import type { ConnectSettings } from '../../apps/apps';
 import type { ConnectBoot } from '../../../components/connect/types';
+import type { EndUserCaller } from '../../auth/caller';
+import { touchLastActive } from '../../connect/end-user';
 import { beginSignIn } from '../../connect/oidc';
 import { openConnect, widgetSession, type WidgetSession } from '../../connect/tokens';
 import { connectFromWidget, disconnectFromWidget, finishRedirect, openEmbed, widgetState } from '../../connect/widget';
 import { DomainError } from '../../errors';
+import { errorFields, log } from '../../log';
 import { baseUrlOf } from '../dialect';
 import { asDomainError, isDatabaseUnavailable, logFailure } from '../errors';
 import { widgetAssets } from './widget-assets';
@@ -32,6 +35,11 @@ const portalOrigin = (c: Context) => new URL(baseUrlOf(c)).origin;
  * another site. One list for both, so what may frame the widget is exactly what hears from it.
  */
 const trustedOriginsOf = (c: Context, settings: ConnectSettings) => [...new Set([...settings.connectOrigins, portalOrigin(c)])];
+
+/** Using Connect moves the user's last_active (throttled; never holds up the answer). */
+function noteActive(caller: EndUserCaller) {
+  touchLastActive(caller).catch((error: unknown) => log.warn({ error: errorFields(error) }, 'last active not recorded'));
+}
 
 const short = (max: number) => z.string().max(max, `at most ${max} characters`);
 const PageQuery = z.object({
@@ -101,6 +109,7 @@ export function connectRoutes() {
       return c.html(renderPage(assets, boot, { kind: 'problem', appName: known?.appName ?? null, heading: problem.heading, message, advice: REOPEN }),
         problem.http, pageHeaders(known ? trustedOriginsOf(c, known) : '*'));
     }
+    noteActive(opened.caller);
     const pinned = (query.data.pinnedProviders ?? '').split(',').map((p) => p.trim().toLowerCase()).filter(Boolean).slice(0, 50);
     const boot: ConnectBoot = { page: 'widget', widgetToken: opened.widgetToken, targetOrigins: trustedOriginsOf(c, opened.settings), pinned, redirect: null };
     return c.html(renderPage(assets, boot, { kind: 'widget', appName: opened.settings.appName }), 200, pageHeaders(trustedOriginsOf(c, opened.settings)));
@@ -161,6 +170,7 @@ export function connectRoutes() {
     if (!session) throw new DomainError('unauthorized', 'This Connect session has ended. Close it and open Connect again from the app.');
     c.set('session', session);
     c.set('widgetToken', match[1]!);
+    noteActive(session.caller);
     await next();
   });
   api.get('/state', async (c) => c.json(await widgetState(c.var.session)));
