@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { startHostPage, setConnectSettings, wearhouseCli, type HostPage } from './connect-host';
-import { startIdentityProvider } from './connect-idp';
+import { startIdentityProvider } from '../lib/testing/identity-provider';
 import { demoCredentials } from './credentials';
 
 // Connect as a developer's users meet it: the app's page on another origin opens the widget with the
@@ -194,7 +194,10 @@ test.describe('Connect', () => {
   });
 
   test("an app that asks its users to sign in: the widget signs in through a popup, then offers the sources", async ({ page }) => {
-    const idp = await startIdentityProvider(baseURL);
+    const idp = await startIdentityProvider({
+      redirectUris: [`${baseURL}/connect/oidc/callback`],
+      accounts: { alice: { sub: 'alice', email: 'alice@idp.test', name: 'Alice Liddell', preferred_username: 'alice' } },
+    });
     try {
       const app = JSON.parse(wearhouseCli(['apps:create', '--name', 'Signed Steps', '--json'])) as { clientId: string; clientSecret: string };
       wearhouseCli(['apps:connect', '--app', app.clientId, '--oidc-issuer', idp.issuer, '--oidc-client-id', idp.clientId], { WEARHOUSE_OIDC_CLIENT_SECRET: idp.clientSecret });

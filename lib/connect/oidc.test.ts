@@ -1,21 +1,17 @@
 // End-user sign-in against a real OpenID Connect provider (oidc-provider on a loopback port), driven
 // like a browser would: open the authorization URL, sign in, follow the redirects back to Wearhouse.
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
-// @ts-expect-error oidc-provider ships no type declarations
-import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { updateConnectSettings } from '../apps/apps';
 import { getDb } from '../db/client';
 import { apps } from '../db/schema';
 import { startApi, type RunningApi } from '../testing/api';
 import { createTestApp, type TestApp } from '../testing/fixtures';
+import { startIdentityProvider, type TestAccount, type TestIdentityProvider } from '../testing/identity-provider';
 import { getUser } from '../users/users';
 import { mintSessionForUser, openConnect, widgetSession } from './tokens';
 
-type Claims = { sub: string; email?: string; email_verified?: boolean; name?: string; preferred_username?: string };
-const ACCOUNTS: Record<string, Claims> = {
+const ACCOUNTS: Record<string, TestAccount> = {
   alice: { sub: 'alice', email: 'alice@idp.test', name: 'Alice Liddell', preferred_username: 'alice.l' },
   bob: { sub: 'bob', email: 'bob@idp.test', name: 'Bob Builder', preferred_username: 'bob' },
   // An address the provider has not verified.
@@ -23,64 +19,18 @@ const ACCOUNTS: Record<string, Claims> = {
 };
 
 let api: RunningApi;
+let idp: TestIdentityProvider;
 let issuer: string;
-let idp: http.Server;
-const OIDC_CLIENT = { id: 'wearhouse-test', secret: 'oidc-client-secret-for-tests' };
 
 beforeAll(async () => {
   api = await startApi();
-  // The provider needs its own URL before it can be built: listen first, then create it.
-  let provider: {
-    callback(): http.RequestListener;
-    interactionDetails(req: http.IncomingMessage, res: http.ServerResponse): Promise<{ prompt: { name: string }; params: Record<string, string>; session?: { accountId: string } }>;
-    interactionFinished(req: http.IncomingMessage, res: http.ServerResponse, result: unknown, options: { mergeWithLastSubmission: boolean }): Promise<void>;
-    Grant: new (init: { accountId: string; clientId: string }) => { addOIDCScope(scope: string): void; save(): Promise<string> };
-  };
-  idp = http.createServer((req, res) => {
-    // The login and consent screens, answered at once: the account to sign in as is in a header
-    // the test's "browser" sends (a stand-in for the person typing their password).
-    if (req.url?.startsWith('/interaction/')) {
-      void (async () => {
-        const details = await provider.interactionDetails(req, res);
-        if (details.prompt.name === 'login') {
-          const accountId = String(req.headers['x-test-account'] ?? 'alice');
-          await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
-          return;
-        }
-        const grant = new provider.Grant({ accountId: details.session!.accountId, clientId: details.params.client_id! });
-        grant.addOIDCScope(details.params.scope!);
-        await provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
-      })().catch((error: unknown) => {
-        res.statusCode = 500;
-        res.end(String(error));
-      });
-      return;
-    }
-    provider.callback()(req, res);
-  });
-  await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
-  issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
-  provider = new Provider(issuer, {
-    clients: [{
-      client_id: OIDC_CLIENT.id,
-      client_secret: OIDC_CLIENT.secret,
-      redirect_uris: [`${api.baseUrl}/connect/oidc/callback`],
-      token_endpoint_auth_method: 'client_secret_post',
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-    }],
-    findAccount: async (_ctx: unknown, id: string) => (ACCOUNTS[id] ? { accountId: id, claims: async () => ACCOUNTS[id] } : undefined),
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'] },
-    // The profile claims in the ID token itself, as many providers send them.
-    conformIdTokenClaims: false,
-    features: { devInteractions: { enabled: false } },
-    cookies: { keys: ['oidc-test-cookie-key'] },
-  });
+  idp = await startIdentityProvider({ redirectUris: [`${api.baseUrl}/connect/oidc/callback`], accounts: ACCOUNTS });
+  issuer = idp.issuer;
 });
 
 afterAll(async () => {
   await api.close();
-  await new Promise((resolve) => idp.close(resolve));
+  await idp.close();
 });
 
 /**
@@ -130,7 +80,7 @@ async function callback(url: string) {
 
 async function appWithSignIn(): Promise<TestApp> {
   const app = await createTestApp('Sign-in app');
-  await updateConnectSettings(app.owner, app.clientId, { oidc: { issuer, clientId: OIDC_CLIENT.id, clientSecret: OIDC_CLIENT.secret } });
+  await updateConnectSettings(app.owner, app.clientId, { oidc: { issuer, clientId: idp.clientId, clientSecret: idp.clientSecret } });
   return app;
 }
 

@@ -1,10 +1,14 @@
-// A real OpenID Connect provider (oidc-provider) on a loopback port for the Connect sign-in journey.
-// Its login and consent screens answer at once, signing in as one test account: the journey tests
-// Wearhouse's side of the sign-in (popup, callback, widget), not a provider's forms.
+// A real OpenID Connect provider (oidc-provider) on a loopback port, for the tests of end-user
+// sign-in (and, later, the portal's single sign-on). Its login and consent screens answer at once:
+// the tests exercise Wearhouse's side of a sign-in, not a provider's forms. The account signed in
+// is named by an `X-Test-Account` request header (a test's stand-in for the person typing their
+// password), else the first account given.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 // @ts-expect-error oidc-provider ships no type declarations
 import Provider from 'oidc-provider';
+
+export type TestAccount = { sub: string; email?: string; email_verified?: boolean; name?: string; preferred_username?: string };
 
 export type TestIdentityProvider = { issuer: string; host: string; clientId: string; clientSecret: string; close(): Promise<void> };
 
@@ -15,15 +19,24 @@ type ProviderApi = {
   Grant: new (init: { accountId: string; clientId: string }) => { addOIDCScope(scope: string): void; save(): Promise<string> };
 };
 
-export async function startIdentityProvider(wearhouseBaseUrl: string): Promise<TestIdentityProvider> {
-  const client = { id: 'wearhouse-e2e', secret: 'oidc-client-secret-for-e2e' };
+export async function startIdentityProvider(options: {
+  /** Where the provider may send people back to (Wearhouse's callback URLs). */
+  redirectUris: string[];
+  /** The accounts that can sign in, by account id; the first is the default. */
+  accounts: Record<string, TestAccount>;
+  client?: { id: string; secret: string };
+}): Promise<TestIdentityProvider> {
+  const client = options.client ?? { id: 'wearhouse-test', secret: 'oidc-client-secret-for-tests' };
+  const defaultAccount = Object.keys(options.accounts)[0]!;
+  // The provider needs its own URL before it can be built: listen first, then create it.
   let provider: ProviderApi;
   const server = http.createServer((req, res) => {
     if (req.url?.startsWith('/interaction/')) {
       void (async () => {
         const details = await provider.interactionDetails(req, res);
         if (details.prompt.name === 'login') {
-          await provider.interactionFinished(req, res, { login: { accountId: 'alice' } }, { mergeWithLastSubmission: false });
+          const accountId = String(req.headers['x-test-account'] ?? defaultAccount);
+          await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
           return;
         }
         const grant = new provider.Grant({ accountId: details.session!.accountId, clientId: details.params.client_id! });
@@ -44,21 +57,26 @@ export async function startIdentityProvider(wearhouseBaseUrl: string): Promise<T
     clients: [{
       client_id: client.id,
       client_secret: client.secret,
-      redirect_uris: [`${wearhouseBaseUrl}/connect/oidc/callback`],
+      redirect_uris: options.redirectUris,
       token_endpoint_auth_method: 'client_secret_post',
       grant_types: ['authorization_code'],
       response_types: ['code'],
     }],
-    findAccount: async (_ctx: unknown, id: string) => ({
-      accountId: id,
-      claims: async () => ({ sub: id, email: `${id}@idp.test`, name: 'Alice Liddell', preferred_username: id }),
-    }),
-    claims: { openid: ['sub'], email: ['email'], profile: ['name', 'preferred_username'] },
+    findAccount: async (_ctx: unknown, id: string) => {
+      const account = options.accounts[id];
+      return account ? { accountId: id, claims: async () => account } : undefined;
+    },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'] },
+    // The profile claims in the ID token itself, as many providers send them.
+    conformIdTokenClaims: false,
     features: { devInteractions: { enabled: false } },
-    cookies: { keys: ['oidc-e2e-cookie-key'] },
+    cookies: { keys: ['oidc-test-cookie-key'] },
   }) as ProviderApi;
   return {
-    issuer, host, clientId: client.id, clientSecret: client.secret,
+    issuer,
+    host,
+    clientId: client.id,
+    clientSecret: client.secret,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
