@@ -8,12 +8,13 @@ import { config } from '../config';
 import { DomainError } from '../errors';
 import { requestLog } from '../log';
 import { dataRoutes } from './data/router';
-import { baseUrlOf, presetHeaders, renderFailure, type ApiEnv } from './dialect';
+import { baseUrlOf, presetHeaders, renderFailure, REQUEST_ID, type ApiEnv } from './dialect';
 import { logFailure } from './errors';
 import { connectOidcRoutes } from './connect/oidc';
 import { connectTokenRoutes } from './connect/tokens';
 import { connectRoutes } from './connect/widget';
 import { healthRoutes, type Readiness } from './health';
+import { fastGetUser } from './human/fast-get-user';
 import { humanDialect, humanRoutes } from './human/users';
 import { ngrokDialect, ngrokRoutes } from './ngrok/users';
 import { attemptLimiter, limiterFromConfig, type AttemptLimiter, type RateLimiter } from './rate-limit';
@@ -49,8 +50,6 @@ export function isApiPath(pathname: string): boolean {
   return API_PATHS.namespaces.some((prefix) => pathname === prefix || pathname.startsWith(`${prefix}/`));
 }
 
-/** A request id a proxy in front may pass on; anything else is replaced by a fresh one. */
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export type ApiOptions = {
   readiness: Readiness;
@@ -142,5 +141,12 @@ export function createApi({ readiness, limiter, authFailures }: ApiOptions) {
     logFailure(error, { method: c.req.method, route: c.req.routePath, requestId: c.get('requestId') });
     return c.json({ statusCode: 500, error: 'Internal Server Error', message: 'Something went wrong on our side.' }, 500);
   });
-  return Object.assign(api, { close: async () => void (await Promise.all([rateLimiter.close(), failureLimiter.close()])) });
+  return Object.assign(api, {
+    /**
+     * For the Node server: GET one user answered without Hono (./human/fast-get-user), anything
+     * else passed to `router`, the Hono app's Node listener. Same answers either way.
+     */
+    serveNode: fastGetUser(limits),
+    close: async () => void (await Promise.all([rateLimiter.close(), failureLimiter.close()])),
+  });
 }

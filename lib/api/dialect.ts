@@ -31,6 +31,9 @@ export type ApiLimits = { perKey: RateLimiter; authFailures: AttemptLimiter };
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/** A request id a proxy in front may pass on; anything else is replaced by a fresh one. */
+export const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
 function clientIp(c: Context): string | null {
   try {
     return getConnInfo(c).remote.address ?? null;

@@ -13,26 +13,34 @@ const REASONS: Record<number, string> = {
   413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
 };
 
+/** Human API's Boom-style error: status, body and headers (the Hono router and the fast path share it). */
+export function humanError(error: DomainError | null): { status: number; body: { statusCode: number; error: string; message: string }; headers: Record<string, string> } {
+  const status = error?.status ?? 500;
+  const body = {
+    statusCode: status,
+    error: REASONS[status] ?? 'Error',
+    message: error?.message ?? 'Something went wrong on our side.',
+  };
+  const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
+  if (status === 401) headers['WWW-Authenticate'] = 'Basic realm="Wearhouse"';
+  if (error?.extra.retryAfterSeconds) headers['Retry-After'] = String(error.extra.retryAfterSeconds);
+  return { status, body, headers };
+}
+
+/** The App Key in an `Authorization: Basic` header (the key as username), or null. */
+export function basicAppKey(header: string | undefined): string | null {
+  const match = header?.match(/^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i);
+  if (!match) return null;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const key = colon === -1 ? decoded : decoded.slice(0, colon);
+  return key || null;
+}
+
 export const humanDialect: Dialect = {
-  presentedKey(c) {
-    const header = c.req.header('authorization');
-    const match = header?.match(/^Basic\s+([A-Za-z0-9+/=_-]+)\s*$/i);
-    if (!match) return null;
-    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    const key = colon === -1 ? decoded : decoded.slice(0, colon);
-    return key || null;
-  },
+  presentedKey: (c) => basicAppKey(c.req.header('authorization')),
   renderError(c, error) {
-    const status = error?.status ?? 500;
-    const body = {
-      statusCode: status,
-      error: REASONS[status] ?? 'Error',
-      message: error?.message ?? 'Something went wrong on our side.',
-    };
-    const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
-    if (status === 401) headers['WWW-Authenticate'] = 'Basic realm="Wearhouse"';
-    if (error?.extra.retryAfterSeconds) headers['Retry-After'] = String(error.extra.retryAfterSeconds);
+    const { status, body, headers } = humanError(error);
     return c.json(body, status as 400, headers);
   },
 };
@@ -110,7 +118,7 @@ const ListQuery = z.object({
     tooLarge: "To page further, follow the Link header's next URL: past that depth it carries a before_id cursor, which stays fast at any depth.",
   }),
   before_id: z.string().regex(HUMAN_ID_PATTERN, 'before_id is a humanId: 32 hexadecimal characters.').optional()
-    .openapi({ param: { name: 'before_id', in: 'query' }, description: 'Only users listed after this humanId (a cursor from a Link header).', example: '0a34dca6b9fe0b2361038bd371d96539' }),
+    .openapi({ param: { name: 'before_id', in: 'query' }, description: 'Only users listed after this humanId (a cursor from a Link header or next_page_uri).' }), // no example: Scalar's console would send it and list nothing
   external_id: z.string().min(1, 'external_id must be 1 to 255 characters.').max(255, 'external_id must be 1 to 255 characters.').optional()
     .openapi({ param: { name: 'external_id', in: 'query' }, description: 'Only the user with this externalId.' }),
   created_since: Since.optional()
@@ -144,6 +152,9 @@ const listRoute = createRoute({
     ...errors,
   },
 });
+
+/** GET one user's route pattern, as the request log names it (also served by ./fast-get-user). */
+export const GET_USER_ROUTE = '/v1/apps/:clientId/users/:humanId';
 
 const getRoute = createRoute({
   method: 'get', path: '/{clientId}/users/{humanId}', tags, security,
@@ -189,7 +200,7 @@ const deleteRoute = createRoute({
 // ---- Serialisation ---------------------------------------------------------------------------
 
 /** Exactly Human API's user object, keys in its order. */
-const toHumanUser = (user: UserSummary) => ({
+export const toHumanUser = (user: UserSummary) => ({
   humanId: user.humanId,
   externalId: user.externalId,
   appId: user.clientId,
