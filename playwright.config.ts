@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defineConfig } from '@playwright/test';
+import { ssoIdentityProvider, ssoIssuer } from './e2e/sso-identity-provider';
 
 // End-to-end journeys in a real browser (Debian's Chromium; Playwright's own download cannot work
 // offline) against the real server, started from a clean data folder with its demo data.
@@ -48,6 +49,7 @@ export default defineConfig({
     // A clean stop (drain, checkpoint, the database process ends) before the folder is removed.
     gracefulShutdown: { signal: 'SIGTERM', timeout: 20_000 },
     stdout: 'pipe',
-    env: { ...serverEnv, PORT: String(port), WEARHOUSE_DATA_DIR: dataDir, WEARHOUSE_SKIP_BUILD: '1', WEARHOUSE_RATE_LIMIT: '0' },
+    env: { ...serverEnv, PORT: String(port), WEARHOUSE_DATA_DIR: dataDir, WEARHOUSE_SKIP_BUILD: '1', WEARHOUSE_RATE_LIMIT: '0',
+      AUTH_OIDC_ISSUER: ssoIssuer, AUTH_OIDC_ID: ssoIdentityProvider.clientId, AUTH_OIDC_SECRET: ssoIdentityProvider.clientSecret },
   },
 });

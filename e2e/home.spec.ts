@@ -16,3 +16,10 @@ test('an unknown page says so', async ({ page }) => {
   expect(response?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
 });
+
+test('a visitor who opens the portal is asked to sign in first', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('link', { name: 'Open the portal' }).click();
+  await expect(page).toHaveURL(/\/sign-in\?callbackUrl=%2Fapps$/);
+  await expect(page.getByRole('heading', { name: 'Sign in to the portal' })).toBeVisible();
+});

@@ -34,7 +34,37 @@ const Env = z.object({
   WEARHOUSE_RATE_BURST: z.coerce.number().int().min(1).default(200),
   /** Failed App Key authentications per client IP per minute before the API stops looking keys up for it (0: no limit). */
   WEARHOUSE_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).default(60),
+  /** Signs portal sessions; default: derived from the installation's secret key. */
+  AUTH_SECRET: optionalString,
+  /** Portal single sign-on through an OpenID Connect issuer: all three, or none. */
+  AUTH_OIDC_ISSUER: optionalString,
+  AUTH_OIDC_ID: optionalString,
+  AUTH_OIDC_SECRET: optionalString,
+}).superRefine((env, ctx) => {
+  const sso = [env.AUTH_OIDC_ISSUER, env.AUTH_OIDC_ID, env.AUTH_OIDC_SECRET];
+  if (sso.some(Boolean) && !sso.every(Boolean)) {
+    ctx.addIssue({ code: 'custom', path: ['AUTH_OIDC_ISSUER'], message: 'single sign-on needs AUTH_OIDC_ISSUER, AUTH_OIDC_ID and AUTH_OIDC_SECRET together' });
+  }
+  if (env.AUTH_OIDC_ISSUER) {
+    const problem = issuerProblem(env.AUTH_OIDC_ISSUER);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['AUTH_OIDC_ISSUER'], message: problem });
+  }
 });
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Why an OpenID Connect issuer URL is unacceptable, or null: https, or plain http on loopback only. */
+export function issuerProblem(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be a URL such as https://login.example.com';
+  }
+  if (url.protocol === 'https:') return null;
+  if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) return null;
+  return 'must be https (plain http only on localhost / 127.0.0.1 / [::1])';
+}
 
 export type Config = Omit<z.infer<typeof Env>, 'HOST'> & { HOST: string; dataDir: string };
 
@@ -54,6 +84,14 @@ export function config(): Config {
     dataDir: path.resolve(parsed.data.WEARHOUSE_DATA_DIR),
   };
   return cached;
+}
+
+export type SingleSignOn = { issuer: string; clientId: string; clientSecret: string };
+
+/** The portal's single sign-on issuer, when one is configured. */
+export function singleSignOn(settings: Config = config()): SingleSignOn | null {
+  const { AUTH_OIDC_ISSUER: issuer, AUTH_OIDC_ID: clientId, AUTH_OIDC_SECRET: clientSecret } = settings;
+  return issuer && clientId && clientSecret ? { issuer, clientId, clientSecret } : null;
 }
 
 /** For tests and the launcher, after they change process.env. */

@@ -3,6 +3,7 @@
 // `errorFields`, which never includes a driver's bound parameters or row values.
 import { DrizzleQueryError } from 'drizzle-orm';
 import pino from 'pino';
+import { processWide } from './process-wide';
 
 const REDACT = [
   'req.headers.authorization',
@@ -29,7 +30,9 @@ const REDACT = [
 // LOG_FLUSH_MS late.
 export const LOG_BATCH_BYTES = 8192;
 export const LOG_FLUSH_MS = 100;
-const destination = pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS });
+// One buffered stdout writer per process, shared by the portal's copy of this module (lib/process-wide.ts).
+const destination = processWide('log-destination', () =>
+  pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS }));
 const settings = {
   // Under Vitest, request lines would drown the test report; `npm test` sets LOG_LEVEL=info and
   // keeps the full log in test-logs/ (where it is scanned for leaked secrets).

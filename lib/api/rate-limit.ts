@@ -73,7 +73,7 @@ const FIRST_CONNECTION_WAIT_MS = 1_000;
  * instead of being waved through: a freshly started process would otherwise not count its first
  * requests at all. Later outages fail at once (no offline queue); each limiter decides what then.
  */
-function limiterRedis(url: string, outageMessage: string) {
+export function limiterRedis(url: string, outageMessage: string) {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
   let warned = false;
   redis.on('error', (error: Error) => {

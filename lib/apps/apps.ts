@@ -212,11 +212,14 @@ export const ConnectSettingsInput = z.object({
   connectRedirectUrls: z.array(RedirectUrl).max(20).optional(),
   /** null offers the whole catalog. */
   enabledSources: z.array(z.string().refine((id) => SOURCE_IDS.has(id), { error: (i) => `No source ${String(i.input)}.` })).max(100).nullable().optional(),
-  /** null turns end-user sign-in off; an object turns it on (all three fields). */
+  /**
+   * null turns end-user sign-in off; an object turns it on. The client secret may be left out only
+   * when one is on file already (the portal cannot show it, so its form keeps it unless replaced).
+   */
   oidc: z.object({
     issuer: Issuer,
     clientId: z.string().trim().min(1, 'The OIDC client id is required.').max(500),
-    clientSecret: z.string().min(1, 'The OIDC client secret is required.').max(2000),
+    clientSecret: z.string().min(1, 'The OIDC client secret is required.').max(2000).optional(),
   }).nullable().optional(),
 }).strict();
 export type ConnectSettingsChange = z.input<typeof ConnectSettingsInput>;
@@ -238,7 +241,12 @@ export async function updateConnectSettings(caller: Caller, clientId: string, in
     // Kept exactly as given: discovery checks it against the provider's own `issuer`, slash and all.
     set.oidcIssuer = change.oidc?.issuer ?? null;
     set.oidcClientId = change.oidc?.clientId ?? null;
-    set.oidcClientSecretEncrypted = change.oidc ? encrypt(change.oidc.clientSecret) : null;
+    if (change.oidc?.clientSecret === undefined && change.oidc) {
+      const [current] = await getDb().select({ secret: apps.oidcClientSecretEncrypted }).from(apps).where(eq(apps.id, appId));
+      if (!current?.secret) throw invalidInput('The OIDC client secret is required.', [{ path: 'oidc.clientSecret', message: 'The OIDC client secret is required.' }]);
+    } else {
+      set.oidcClientSecretEncrypted = change.oidc ? encrypt(change.oidc.clientSecret!) : null;
+    }
   }
   await getDb().transaction(async (tx) => {
     if (Object.keys(set).length > 0) await tx.update(apps).set({ ...set, updatedAt: sql`now()` }).where(eq(apps.id, appId));

@@ -9,6 +9,7 @@ import { getDb } from '../db/client';
 import { appKeys, apps } from '../db/schema';
 import { forbidden, invalidInput, notFound } from '../errors';
 import { appIdFor } from './access';
+import { processWide } from '../process-wide';
 
 export type AppKey = {
   id: number;
@@ -85,10 +86,15 @@ const CACHE_LIMIT = 10_000;
 const LAST_USED_FLUSH_MS = 10_000;
 
 type Verdict = { caller: AppCaller | null; expiresAt: number };
-const verdicts = new Map<string, Verdict>();
-/** Key id → when it was last used (epoch ms): a number per request, a Date only when flushed. */
-const lastUsed = new Map<number, number>();
-let flushTimer: NodeJS.Timeout | undefined;
+// Once per process (see lib/process-wide.ts): the portal's copy of this module revokes, the API's
+// copy authenticates, and both must see the same cache.
+const keyState = processWide('app-keys', () => ({
+  verdicts: new Map<string, Verdict>(),
+  /** Key id → when it was last used (epoch ms): a number per request, a Date only when flushed. */
+  lastUsed: new Map<number, number>(),
+  flushTimer: undefined as NodeJS.Timeout | undefined,
+}));
+const { verdicts, lastUsed } = keyState;
 
 function forgetCachedKeys() {
   verdicts.clear();
@@ -119,13 +125,13 @@ export async function authenticateAppKey(presented: string): Promise<AppCaller |
 
 function noteKeyUsed(keyId: number, at: number) {
   lastUsed.set(keyId, at);
-  flushTimer ??= setTimeout(() => void flushKeyUsage(), LAST_USED_FLUSH_MS).unref();
+  keyState.flushTimer ??= setTimeout(() => void flushKeyUsage(), LAST_USED_FLUSH_MS).unref();
 }
 
 /** Write the pending last-used times in one statement (also called on shutdown). */
 export async function flushKeyUsage(): Promise<void> {
-  clearTimeout(flushTimer);
-  flushTimer = undefined;
+  clearTimeout(keyState.flushTimer);
+  keyState.flushTimer = undefined;
   if (lastUsed.size === 0) return;
   const ids = [...lastUsed.keys()];
   const times = ids.map((id) => new Date(lastUsed.get(id)!).toISOString());

@@ -1,7 +1,7 @@
 // Encryption at rest for the secrets the portal must show again (user access and public tokens,
 // provider credentials): AES-256-GCM under WEARHOUSE_SECRET_KEY. In embedded mode the key is
 // generated once into the data folder; with DATABASE_URL it must be configured.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { config } from '../config';
@@ -75,4 +75,12 @@ export function decrypt(sealed: string): string {
   const decipher = createDecipheriv('aes-256-gcm', secretKey(), Buffer.from(iv, 'base64url'), { authTagLength: TAG_BYTES });
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
   return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
+}
+
+/**
+ * A secret for one purpose (e.g. signing portal sessions), derived from the installation's key with
+ * HKDF: it survives restarts and is the same on every instance that shares WEARHOUSE_SECRET_KEY.
+ */
+export function deriveSecret(purpose: string): string {
+  return Buffer.from(hkdfSync('sha256', secretKey(), Buffer.alloc(0), `wearhouse ${purpose}`, 32)).toString('base64url');
 }

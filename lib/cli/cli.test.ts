@@ -48,6 +48,17 @@ describe(`the wearhouse CLI on ${inject('databaseKind')}`, () => {
     await api.close();
   });
 
+  it('creates a developer account, which signs in but is not an admin', async () => {
+    const email = `dev-${Date.now()}@example.test`;
+    const created = await wearhouse(['accounts:create', '--email', email, '--json'], { ADMIN_PASSWORD: 'a developer passphrase' });
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ email, role: 'developer' });
+    expect(await signIn(email, 'a developer passphrase')).toMatchObject({ kind: 'account', role: 'developer' });
+    const wrongRole = await wearhouse(['accounts:create', '--email', `x-${email}`, '--role', 'owner'], { ADMIN_PASSWORD: 'x' });
+    expect(wrongRole.code).not.toBe(0);
+    expect(wrongRole.stderr).toMatch(/--role is developer or admin/);
+  });
+
   it('creates an app whose App Key authenticates against the Application API', async () => {
     const created = await wearhouse(['apps:create', '--name', 'From the CLI', '--json']);
     expect(created.code).toBe(0);

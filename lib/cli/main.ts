@@ -5,6 +5,7 @@ import { createAccount } from '../accounts/accounts';
 import { connectSettings, createApp, listApps, updateConnectSettings, type ConnectSettings, type ConnectSettingsChange } from '../apps/apps';
 import { createKey, listKeys, revokeKey } from '../apps/keys';
 import { operator } from '../auth/caller';
+import { listAuditEntries } from '../audit/entries';
 import { ensureKeyFile } from '../auth/encryption';
 import { config } from '../config';
 import { closeDb, DatabaseUnavailableError, getDb } from '../db/client';
@@ -109,6 +110,23 @@ const COMMANDS: Record<string, Command> = {
       return { json: { id: account.id, email: account.email, role: account.role }, text: `Created admin ${account.email}.` };
     },
   },
+  'accounts:create': {
+    summary: 'Create a portal account (a developer unless --role admin); the password comes from stdin (or ADMIN_PASSWORD).',
+    usage: 'accounts:create --email EMAIL [--name NAME] [--role developer|admin] [--json]   (password: typed, piped on stdin, or ADMIN_PASSWORD)',
+    options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, password: { type: 'string' } },
+    async run(o) {
+      if (o.password !== undefined) {
+        throw new UsageError('accounts:create does not take --password: a command line is visible to every user (ps) and kept in shell history. Type it when asked, pipe it on stdin, or set ADMIN_PASSWORD.');
+      }
+      const email = required(o, 'email');
+      const role = (o.role as string | undefined) ?? 'developer';
+      if (role !== 'developer' && role !== 'admin') throw new UsageError('--role is developer or admin.');
+      const password = config().ADMIN_PASSWORD ?? (await readPassword());
+      if (!password) throw new UsageError('No password: type it when asked, pipe it on stdin, or set ADMIN_PASSWORD.');
+      const account = await createAccount(operator, { email, password, name: o.name as string | undefined, role });
+      return { json: { id: account.id, email: account.email, role: account.role }, text: `Created ${account.role} ${account.email}.` };
+    },
+  },
   'apps:connect': {
     summary: "Show or change an app's Connect settings: origins, redirect URLs, sources, end-user sign-in (OIDC).",
     usage: 'apps:connect --app CLIENT_ID [--origin URL ...|--no-origins] [--redirect-url URL ...|--no-redirect-urls] ' +
@@ -197,6 +215,16 @@ const COMMANDS: Record<string, Command> = {
         json: { ...result, seconds },
         text: `Seeded ${result.users.toLocaleString('en')} users, ${result.connections.toLocaleString('en')} connections, ${result.readings.toLocaleString('en')} readings in ${seconds.toFixed(1)} s.`,
       };
+    },
+  },
+  'audit:list': {
+    summary: "An app's audit log, newest first.",
+    usage: 'audit:list --app CLIENT_ID [--action ACTION] [--limit N] [--json]',
+    options: { app: { type: 'string' }, action: { type: 'string' }, limit: { type: 'string' } },
+    async run(o) {
+      const entries = await listAuditEntries(operator, required(o, 'app'), { action: o.action as string | undefined, limit: wholeNumber(o, 'limit', 50) });
+      const json = entries.map((e) => ({ ...e, at: e.at.toISOString() }));
+      return { json, text: json.length ? table([['AT', 'ACTOR', 'ACTION', 'TARGET'], ...json.map((e) => [e.at, e.actor, e.action, e.target ?? ''])]) : 'No audit entries.' };
     },
   },
   'db:migrate': {

@@ -123,6 +123,30 @@ export async function mintSessionForUser(
   return { sessionToken: token, humanId: raced.humanId, expiresIn: SESSION_TOKEN_TTL };
 }
 
+/**
+ * A session token for the app's existing user `humanId`: the portal's Connect button on a user's
+ * page. Unlike mintSessionForUser it never creates a user, so a user deleted meanwhile stays gone
+ * (NotFound) rather than coming back under the same externalId. Audited: an account opens Connect
+ * on the user's behalf.
+ */
+export async function mintSessionForHumanId(
+  caller: AccountCaller | OperatorCaller,
+  clientId: string,
+  humanId: string,
+): Promise<{ sessionToken: string; expiresIn: number }> {
+  if (!HUMAN_ID_PATTERN.test(humanId)) throw notFound(`No user ${humanId}.`);
+  const appId = await appIdFor(caller, clientId);
+  return getDb().transaction(async (tx) => {
+    const [user] = await tx.select({ id: users.id }).from(users)
+      .where(and(eq(users.appId, appId), eq(users.humanId, humanId), isNull(users.deletedAt)))
+      .for('share');
+    if (!user) throw notFound(`No user ${humanId}.`);
+    const { token } = await insertToken(tx, { kind: 'session', appId, userId: user.id, ttlSeconds: SESSION_TOKEN_TTL });
+    await recordAudit(tx, caller, { appId, action: 'connect.session', target: humanId });
+    return { sessionToken: token, expiresIn: SESSION_TOKEN_TTL };
+  });
+}
+
 /** An id token to relaunch Connect for the app's existing user `externalId` (type=id). */
 export async function mintIdTokenForUser(
   caller: MintingCaller,

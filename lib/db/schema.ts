@@ -122,6 +122,12 @@ export const users = pgTable('users', {
   unique('users_id_app_id_key').on(t.id, t.appId),
   index('users_app_id_created_at_idx').on(t.appId, t.createdAt),
   index('users_app_id_updated_at_idx').on(t.appId, t.updatedAt),
+  // The portal's users table (lib/users/directory.ts): keyset paging by last activity (never-active
+  // users sort as -infinity so the key has no NULLs), and prefix search on externalId and email
+  // under any collation. Live users only, like every reader.
+  index('users_app_id_last_active_idx').on(t.appId, sql`coalesce(${t.lastActiveAt}, '-infinity'::timestamptz)`, t.humanId).where(sql`deleted_at IS NULL`),
+  index('users_app_id_external_id_prefix_idx').on(t.appId, t.externalId.op('text_pattern_ops')).where(sql`deleted_at IS NULL`),
+  index('users_app_id_email_prefix_idx').on(t.appId, sql`lower(${t.email}) text_pattern_ops`).where(sql`deleted_at IS NULL`),
   uniqueIndex('users_access_token_hash_key').on(t.accessTokenHash),
   uniqueIndex('users_public_token_hash_key').on(t.publicTokenHash),
 ]);

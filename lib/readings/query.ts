@@ -7,7 +7,9 @@ import type { Caller, EndUserCaller } from '../auth/caller';
 import { getDb, type Queryable, type Tx } from '../db/client';
 import { connections, readings, users } from '../db/schema';
 import { forbidden, invalidInput, notFound } from '../errors';
-import { READING_TYPES, type ReadingType } from './types';
+import { z } from 'zod';
+import { resolveRange, sourceConnection, type SourceTarget } from './series';
+import { READING_TYPES, ReadingTypeSchema, type ReadingType } from './types';
 
 export type Reading = {
   /** The reading's id (a decimal string: ids are 64-bit). */
@@ -327,4 +329,123 @@ export async function profileOf(callerIn: Caller): Promise<Profile> {
     .where(and(eq(users.id, caller.userId), eq(users.appId, caller.appId), isNull(users.deletedAt)));
   if (!row) throw notFound(`No user ${caller.humanId}.`);
   return row;
+}
+
+// ---- The portal's table of one source's raw readings -------------------------------------------
+
+/** A reading as the source page's table shows it. */
+export type SourceReading = {
+  id: string;
+  /** ISO 8601 at the reading's own UTC offset (2025-03-01T08:15:00.000+05:30). */
+  timestamp: string;
+  value: number;
+  value2: number | null;
+  unit: string;
+};
+
+/** A page of the table, newest first, with the cursors of its neighbours (null at either end). */
+export type SourceReadingPage = { readings: SourceReading[]; newer: string | null; older: string | null };
+
+export const SOURCE_READINGS_PAGE = 50;
+export const MAX_SOURCE_READINGS_PAGE = 500;
+
+/** A position in (ts, id) order: microseconds since the epoch, then the id ("1735689600000000-42"). */
+const CURSOR = /^(\d{1,17})-([1-9]\d{0,15})$/;
+
+export const SourceReadingsQuery = z.object({
+  type: z.string(),
+  limit: z.coerce.number().int().min(1).max(MAX_SOURCE_READINGS_PAGE).default(SOURCE_READINGS_PAGE),
+  before: z.string().regex(CURSOR, 'Not a cursor of this table.').optional(),
+  after: z.string().regex(CURSOR, 'Not a cursor of this table.').optional(),
+}).refine((q) => !(q.before && q.after), { message: 'Give before or after, not both.' });
+
+type CursorPosition = { micros: string; id: string };
+const positionOf = (cursor: string): CursorPosition => {
+  const [, micros, id] = CURSOR.exec(cursor)!;
+  return { micros: micros!, id: id! };
+};
+
+/** "+05:30" for 330 minutes. */
+export function offsetText(minutes: number): string {
+  const sign = minutes < 0 ? '-' : '+';
+  const abs = Math.abs(minutes);
+  return `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+/**
+ * The columns of a table row or export line: the instant in microseconds (the cursor's key) and the
+ * offset. The wall time is written here in JS rather than by to_char in the database: on the
+ * single-threaded embedded engine every CPU cycle a statement spends holds up every other client.
+ */
+export const sourceReadingColumns = sql`
+  r.id::text AS id, (extract(epoch FROM r.ts) * 1000000)::bigint::text AS micros, r.tz_offset_minutes::int AS tz,
+  r.value, r.value2, r.unit`;
+
+export type SourceReadingRow = { id: string; micros: string; tz: number; value: number; value2: number | null; unit: string };
+
+/** ISO 8601 at the reading's own offset, to the millisecond: 2025-03-01T08:15:00.000+05:30. */
+export function localTimestamp(micros: string, tzOffsetMinutes: number): string {
+  const ms = Math.floor(Number(micros) / 1000);
+  return `${new Date(ms + tzOffsetMinutes * 60_000).toISOString().slice(0, 23)}${offsetText(tzOffsetMinutes)}`;
+}
+
+export const toSourceReading = (row: SourceReadingRow): SourceReading => ({
+  id: row.id,
+  timestamp: localTimestamp(row.micros, Number(row.tz)),
+  value: Number(row.value),
+  value2: row.value2 === null ? null : Number(row.value2),
+  unit: row.unit,
+});
+
+const cursorOf = (row: SourceReadingRow) => `${row.micros}-${row.id}`;
+const instantOf = (micros: string) => sql`(timestamptz 'epoch' + ${micros}::bigint * interval '1 microsecond')`;
+
+/**
+ * One page of a connection's readings of `type` in [from, to), newest first (exported so tests can
+ * EXPLAIN it). `before` reads older rows, `after` newer ones (in ascending order: reverse them);
+ * either way a range scan of the chart index from the cursor, at any depth.
+ */
+export function sourceReadingsSql(
+  target: { userId: number; connectionId: number },
+  type: ReadingType,
+  range: { from: Date; to: Date },
+  page: { limit: number; before?: string; after?: string },
+): SQL {
+  const conditions: SQL[] = [
+    sql`r.user_id = ${target.userId}`, sql`r.type = ${type}`,
+    sql`r.ts >= ${range.from.toISOString()}::timestamptz`, sql`r.ts < ${range.to.toISOString()}::timestamptz`,
+    sql`r.connection_id = ${target.connectionId}`,
+  ];
+  let order = sql`r.ts DESC, r.id DESC`;
+  if (page.before) {
+    const { micros, id } = positionOf(page.before);
+    conditions.push(sql`r.ts <= ${instantOf(micros)}`, sql`(r.ts < ${instantOf(micros)} OR r.id < ${id}::bigint)`);
+  } else if (page.after) {
+    const { micros, id } = positionOf(page.after);
+    conditions.push(sql`r.ts >= ${instantOf(micros)}`, sql`(r.ts > ${instantOf(micros)} OR r.id > ${id}::bigint)`);
+    order = sql`r.ts ASC, r.id ASC`;
+  }
+  return sql`SELECT ${sourceReadingColumns} FROM readings r WHERE ${sql.join(conditions, sql` AND `)} ORDER BY ${order} LIMIT ${page.limit + 1}`;
+}
+
+/** The raw readings table of the source page: a keyset page of one type over a range. */
+export async function sourceReadings(caller: Caller, target: SourceTarget, query: Record<string, unknown>, now = new Date()): Promise<SourceReadingPage> {
+  const range = resolveRange(query, now);
+  const parsed = SourceReadingsQuery.safeParse(query);
+  if (!parsed.success) throw invalidInput(parsed.error.issues[0]?.message ?? 'Invalid query.');
+  const page = parsed.data;
+  const found = await sourceConnection(caller, target);
+  const type = ReadingTypeSchema.safeParse(page.type);
+  if (!type.success || !found.overview.source.dataTypes.includes(type.data)) throw invalidInput(`${found.overview.source.name} does not provide ${page.type}.`);
+  const result = await withOrderedIndexScan((tx) => tx.execute<SourceReadingRow>(sourceReadingsSql(found, type.data, range, page)));
+  const rows = result.rows.slice(0, page.limit);
+  const hasMore = result.rows.length > page.limit;
+  if (page.after) rows.reverse();
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  return {
+    readings: rows.map(toSourceReading),
+    newer: first && (page.before || (page.after && hasMore)) ? cursorOf(first) : null,
+    older: last && (page.after || hasMore) ? cursorOf(last) : null,
+  };
 }

@@ -15,7 +15,7 @@ const SOURCES = ['app', 'components', 'lib', 'public'];
 // (lib/api/connect/widget-assets.ts), never by Next.js.
 const NOT_BUNDLED = ['lib/bench', 'lib/cli', 'lib/testing', 'components/connect'];
 const TEST_FILE = /\.(test|spec)\.[cm]?[jt]sx?$/;
-const FILES = ['next.config.js', 'postcss.config.mjs', 'tsconfig.json', 'package-lock.json'];
+const FILES = ['next.config.js', 'proxy.ts', 'postcss.config.mjs', 'tsconfig.json', 'package-lock.json'];
 /** Next.js reads these at build time (NEXT_PUBLIC_* values are inlined into the bundle). */
 const ENV_FILES = ['.env', '.env.production', '.env.local', '.env.production.local'];
 const STAMP = '.next/wearhouse-sources';

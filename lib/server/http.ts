@@ -4,6 +4,7 @@ import http from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { isApiPath } from '../api/app';
 import { errorFields, log } from '../log';
+import { stampClientIp } from './client-ip';
 import { guardUnreadBody } from './unread-body';
 
 type NextHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
@@ -18,8 +19,14 @@ export type AppServer = {
   drain(graceMs: number): Promise<void>;
 };
 
-/** Anything with a fetch handler: the API app. */
-type FetchApp = { fetch: (request: Request, env: object) => Response | Promise<Response> };
+/**
+ * Anything with a fetch handler: the API app. `serveNode`, when it has one, takes API requests
+ * first as Node requests (its fast paths) and passes the rest to the fetch handler's listener.
+ */
+type FetchApp = {
+  fetch: (request: Request, env: object) => Response | Promise<Response>;
+  serveNode?: (req: http.IncomingMessage, res: http.ServerResponse, router: (req: http.IncomingMessage, res: http.ServerResponse) => unknown) => void;
+};
 
 export function createAppServer(api: FetchApp): AppServer {
   // The API's unread bodies are drained by guardUnreadBody (capped, lingering), not by Hono's own
@@ -33,9 +40,10 @@ export function createAppServer(api: FetchApp): AppServer {
     if (isApiPath(pathname)) {
       guardUnreadBody(req, res);
       if (!started && pathname !== '/healthz' && pathname !== '/readyz') return starting(res, true);
-      return void apiListener(req, res);
+      return void (api.serveNode ? api.serveNode(req, res, apiListener) : apiListener(req, res));
     }
     if (!started || !next) return starting(res, false);
+    stampClientIp(req);
     next(req, res).catch((error: unknown) => {
       log.error({ method: req.method, error: errorFields(error) }, 'portal request failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end('Internal Server Error');

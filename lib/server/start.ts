@@ -44,7 +44,10 @@ async function main() {
   const startedAt = Date.now();
   process.chdir(root);
   const settings = config();
-  Object.assign(process.env, { NODE_ENV: 'production' });
+  // WEARHOUSE_DEV=1: Next.js in development mode (compiles pages on first visit, reloads on edit)
+  // for working on the portal; never for measuring it.
+  const dev = process.env.WEARHOUSE_DEV === '1';
+  Object.assign(process.env, { NODE_ENV: dev ? 'development' : 'production' });
 
   let embedded: EmbeddedDatabase | undefined;
   let appServer: AppServer | undefined;
@@ -98,7 +101,7 @@ async function main() {
   if (holder) throw new LockHeldError(holder, lockPathFor(settings.dataDir));
 
   let building: Promise<void> = Promise.resolve();
-  if (process.env.WEARHOUSE_SKIP_BUILD !== '1') {
+  if (process.env.WEARHOUSE_SKIP_BUILD !== '1' && !dev) {
     const state = buildState(root);
     if (settings.DATABASE_URL) {
       const problem = productionBuildProblem(state);
@@ -115,7 +118,7 @@ async function main() {
   // Next.js loads the build once it exists; meanwhile the database starts and migrates.
   const portalPrepared = building.then(async () => {
     const { default: next } = await import('next');
-    const portal = next({ dev: false, dir: root, hostname: 'localhost', port: settings.PORT });
+    const portal = next({ dev, dir: root, hostname: 'localhost', port: settings.PORT });
     await portal.prepare();
     return portal;
   });

@@ -1,13 +1,13 @@
 // A user's connections to sources: which are linked, their state, linking and unlinking one, and
 // asking for a sync. The syncing itself is lib/sources/sync.ts (a durable queue in the rows).
-import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { appIdFor } from '../apps/access';
 import { recordAudit } from '../audit/audit';
 import type { Caller } from '../auth/caller';
 import { encrypt } from '../auth/encryption';
 import { issueSecret } from '../auth/secrets';
 import { getDb } from '../db/client';
-import { apps, connections, sources, users } from '../db/schema';
+import { apps, connections, readingRollups, sources, users } from '../db/schema';
 import { conflict, forbidden, invalidInput, notFound } from '../errors';
 import { wakePurger } from '../users/purge';
 import { wakeSyncWorker } from './sync';
@@ -102,6 +102,26 @@ export async function listConnections(caller: Caller, clientId: string, humanId:
     oldestReadingAt: c.oldestReadingAt,
     newestReadingAt: c.newestReadingAt,
   }));
+}
+
+/** A connection with how many readings it holds: what the portal's source cards show. */
+export type ConnectionSummary = Connection & { readingCount: number };
+
+/**
+ * The user's connections with their reading counts. The counts add up the hourly rollups (one row
+ * per connection, type and hour, kept exact in the transaction that writes the readings), so a
+ * year of minute readings costs thousands of rows to sum, not hundreds of thousands to count.
+ */
+export async function listConnectionSummaries(caller: Caller, clientId: string, humanId: string): Promise<ConnectionSummary[]> {
+  const list = await listConnections(caller, clientId, humanId);
+  if (list.length === 0) return [];
+  const counts = await getDb()
+    .select({ connectionId: readingRollups.connectionId, count: sql<string>`sum(${readingRollups.count})` })
+    .from(readingRollups)
+    .where(inArray(readingRollups.connectionId, list.map((c) => c.id)))
+    .groupBy(readingRollups.connectionId);
+  const byConnection = new Map(counts.map((row) => [Number(row.connectionId), Number(row.count)]));
+  return list.map((connection) => ({ ...connection, readingCount: byConnection.get(connection.id) ?? 0 }));
 }
 
 /**

@@ -25,6 +25,10 @@ export async function startIdentityProvider(options: {
   /** The accounts that can sign in, by account id; the first is the default. */
   accounts: Record<string, TestAccount>;
   client?: { id: string; secret: string };
+  /** How the client authenticates at the token endpoint (default client_secret_post). */
+  tokenEndpointAuthMethod?: 'client_secret_post' | 'client_secret_basic';
+  /** A fixed port, for a server that must know the issuer before the provider starts (default: any free port). */
+  port?: number;
 }): Promise<TestIdentityProvider> {
   const client = options.client ?? { id: 'wearhouse-test', secret: 'oidc-client-secret-for-tests' };
   const defaultAccount = Object.keys(options.accounts)[0]!;
@@ -50,7 +54,10 @@ export async function startIdentityProvider(options: {
     }
     provider.callback()(req, res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
   const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   const issuer = `http://${host}`;
   provider = new Provider(issuer, {
@@ -58,7 +65,7 @@ export async function startIdentityProvider(options: {
       client_id: client.id,
       client_secret: client.secret,
       redirect_uris: options.redirectUris,
-      token_endpoint_auth_method: 'client_secret_post',
+      token_endpoint_auth_method: options.tokenEndpointAuthMethod ?? 'client_secret_post',
       grant_types: ['authorization_code'],
       response_types: ['code'],
     }],

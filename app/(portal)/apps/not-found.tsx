@@ -1,0 +1,3 @@
+import { AppNotFound } from '@/components/apps/app-not-found';
+
+export default AppNotFound;
