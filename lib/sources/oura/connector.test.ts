@@ -174,7 +174,7 @@ describe('the Oura connector against the Oura stand-in', () => {
     const oxygen = byDay('blood_oxygen');
     expect(nights.some((d) => d.spo2_percentage === null)).toBe(true);
     for (const night of nights) expect(oxygen.get(night.day)).toBe(night.spo2_percentage?.average);
-  });
+  }, 120_000); // 26,000 heart rate readings: seconds on a quiet machine, more when six suites share it
 
   it('syncs again without duplicates, and a later sync reads only from shortly before the newest reading', async () => {
     const { oura, ouraUser, connectionId, context } = await setUp({ historyDays: 20 });

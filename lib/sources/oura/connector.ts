@@ -48,7 +48,7 @@ const page = <T extends z.ZodType>(doc: T) => z.object({ data: z.array(doc), nex
 
 const HeartRateSample = z.object({
   timestamp: LocalizedDateTime,
-  bpm: z.number().finite().positive(),
+  bpm: z.number().finite().nonnegative(),
   source: z.string(),
 });
 const DailyActivity = z.object({
@@ -193,6 +193,7 @@ const heartRate = collection({
   doc: HeartRateSample,
   toReadings(doc, offsets) {
     const { at } = parseLocalized(doc.timestamp);
+    if (doc.bpm === 0) return []; // no reading (the ring off the finger), not a heart at rest
     return [{ type: 'heart_rate', ts: at, tzOffsetMinutes: offsets.forInstant(at), value: doc.bpm, sourceReadingId: at.toISOString(), sourceData: { source: doc.source } }];
   },
 });

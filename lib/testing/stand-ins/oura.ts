@@ -142,7 +142,7 @@ function lifeOf(user: OuraStandInUser) {
       doc: () => {
         const r = (name: string) => u(`${id}:${name}`);
         const timeInBed = Math.round((end - start) / 1000);
-        const latency = Math.round((5 + r('lat') * 15) * 60 / 30) * 30;
+        const latency = Math.round(timeInBed * (0.01 + r('lat') * 0.04) / 30) * 30; // a few minutes a night
         const awake = latency + Math.round(timeInBed * (0.04 + r('awake') * 0.06) / 30) * 30;
         const asleep = timeInBed - awake;
         const deep = Math.round(asleep * (0.13 + r('deep') * 0.1) / 30) * 30;
