@@ -279,12 +279,12 @@ export async function startOuraStandIn(options: {
     unauthorized: 0, forbidden: 0, rateLimited: 0,
   };
   const requests: OuraDataRequest[] = [];
+  const generated = new Map<string, Record<string, unknown>[]>();
 
-  function documents(userId: string, collection: OuraCollection, range: { from: Date; to: Date }): Record<string, unknown>[] {
+  function documents(userId: string, collection: OuraCollection, range: { from: Date; to: Date }, at = now()): Record<string, unknown>[] {
     const entry = users.get(userId);
     if (!entry) throw new Error(`No stand-in user ${userId}.`);
     const { life } = entry;
-    const at = now();
     const from = range.from.getTime();
     const to = Math.min(range.to.getTime(), at);
     if (collection === 'heartrate') return life.heartRate(Math.max(from, entry.user.since.getTime()), to);
@@ -449,21 +449,32 @@ export async function startOuraStandIn(options: {
     }
     if (from > to) return answer(400, { detail: 'Start date is greater than end date.' });
 
-    // next_token: the offset and the range it belongs to, opaque to clients.
+    // next_token: the offset, the range it belongs to and the moment of the first page (later pages
+    // page through the same snapshot, as a cursor would), opaque to clients.
     let offset = 0;
+    let snapshot = now();
     if (query.next_token) {
       try {
-        const parsed = JSON.parse(Buffer.from(query.next_token, 'base64url').toString('utf8')) as { c: string; o: number; f: number; t: number };
-        if (parsed.c !== collection || parsed.f !== from || parsed.t !== to || !Number.isSafeInteger(parsed.o)) throw new Error('mismatch');
+        const parsed = JSON.parse(Buffer.from(query.next_token, 'base64url').toString('utf8')) as { c: string; o: number; f: number; t: number; n: number };
+        if (parsed.c !== collection || parsed.f !== from || parsed.t !== to || !Number.isSafeInteger(parsed.o) || !Number.isSafeInteger(parsed.n)) throw new Error('mismatch');
         offset = parsed.o;
+        snapshot = parsed.n;
       } catch {
         return answer(400, { detail: 'Invalid next_token.' });
       }
     }
-    const all = documents(access.grant.userId, collection, { from: new Date(from), to: new Date(collection === 'heartrate' ? to : to + DAY - 1) });
+    // The pages of one range come from one generation of it (regenerating a month of heart rate
+    // for each of its pages made the stand-in, not the connector, the slow side of a backfill).
+    const key = `${access.grant.userId}:${collection}:${from}:${to}:${snapshot}`;
+    let all = generated.get(key);
+    if (!all) {
+      all = documents(access.grant.userId, collection, { from: new Date(from), to: new Date(collection === 'heartrate' ? to : to + DAY - 1) }, snapshot);
+      generated.set(key, all);
+      if (generated.size > 16) generated.delete(generated.keys().next().value!);
+    }
     const size = pageSizes[collection];
-    const page = all.slice(offset, offset + size);
-    const next = offset + size < all.length ? Buffer.from(JSON.stringify({ c: collection, o: offset + size, f: from, t: to })).toString('base64url') : null;
+    const page = all.slice(offset, offset + size).map((doc) => ({ ...doc }));
+    const next = offset + size < all.length ? Buffer.from(JSON.stringify({ c: collection, o: offset + size, f: from, t: to, n: snapshot })).toString('base64url') : null;
     if (malformed && page.length > 0) {
       // A page that breaks the documented shape: a number field sent as text.
       const field = collection === 'heartrate' ? 'bpm' : collection === 'daily_activity' ? 'steps' : collection === 'sleep' ? 'total_sleep_duration' : 'spo2_percentage';
