@@ -66,7 +66,10 @@ export type OuraStandIn = {
   setNow(now: Date): void;
   /** A user with `historyDays` of data up to now. Authorizations sign in the last user added. */
   addUser(options: { id?: string; historyDays: number; tzOffsetMinutes?: number; declinedScopes?: string[] }): OuraStandInUser;
-  /** The user the next authorizations sign in (a test's stand-in for someone typing a password). */
+  /** Register another redirect URI (a server whose port is known only once it listens). */
+  addRedirectUri(uri: string): void;
+  /** The user the next authorizations sign in (a test's stand-in for someone typing a password);
+   * a request header `X-Test-Account: <user id>` on the authorize request overrides it. */
   signIn(userId: string): void;
   /** Documents of a collection in a range, as the API would answer them (all pages). */
   documents(userId: string, collection: OuraCollection, range: { from: Date; to: Date }): Record<string, unknown>[];
@@ -520,6 +523,9 @@ export async function startOuraStandIn(options: {
       users.set(userId, { user, life: lifeOf(user) });
       signedIn = userId;
       return user;
+    },
+    addRedirectUri(uri) {
+      if (!client.redirectUris.includes(uri)) client.redirectUris.push(uri);
     },
     signIn(userId) {
       if (!users.has(userId)) throw new Error(`No stand-in user ${userId}.`);
