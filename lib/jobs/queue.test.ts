@@ -27,31 +27,36 @@ describe(`the job queue (pg-boss) on ${inject('databaseKind')}`, () => {
     expect(await runDueJobs(queue, async () => undefined)).toBe(0);
   });
 
-  it('never runs two jobs of one key at once, even with several workers and one queued behind a running one', async () => {
+  it('never runs two jobs of one key at once, even with several workers and one queued behind a running one; other keys go on', async () => {
     const queue = freshQueue();
-    let running = 0;
+    const running = new Map<string, number>();
     let most = 0;
-    let runs = 0;
+    const runs: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    await work(queue, { concurrency: 3 }, async () => {
-      running++;
-      most = Math.max(most, running);
-      runs++;
-      await gate;
-      running--;
+    await work<{ key: string }>(queue, { concurrency: 3 }, async (job) => {
+      const { key } = job.data;
+      running.set(key, (running.get(key) ?? 0) + 1);
+      most = Math.max(most, running.get(key)!);
+      runs.push(key);
+      if (key === 'a') await gate;
+      running.set(key, running.get(key)! - 1);
     });
-    expect(await enqueue(queue, {}, { singletonKey: 'a' })).not.toBeNull();
-    while (runs === 0) await new Promise((resolve) => setTimeout(resolve, 10));
-    // Running: one more may queue behind it, but it does not start while the first runs.
-    expect(await enqueue(queue, {}, { singletonKey: 'a' })).not.toBeNull();
-    expect(await enqueue(queue, {}, { singletonKey: 'a' })).toBeNull();
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    expect(runs).toBe(1);
+    expect(await enqueue(queue, { key: 'a' }, { singletonKey: 'a' })).not.toBeNull();
+    while (runs.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    // Running: one more may queue behind it, but it does not start while the first runs …
+    expect(await enqueue(queue, { key: 'a' }, { singletonKey: 'a' })).not.toBeNull();
+    expect(await enqueue(queue, { key: 'a' }, { singletonKey: 'a' })).toBeNull();
+    // … and does not hold up another key's job.
+    expect(await enqueue(queue, { key: 'b' }, { singletonKey: 'b' })).not.toBeNull();
+    const until = Date.now() + 10_000;
+    while (!runs.includes('b') && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(runs).toEqual(['a', 'b']);
     release();
     const deadline = Date.now() + 20_000;
-    while ((runs < 2 || (await unfinishedJobs(queue)).length > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(runs).toBe(2);
+    while ((runs.length < 3 || (await unfinishedJobs(queue)).length > 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(runs).toEqual(['a', 'b', 'a']);
     expect(most).toBe(1);
   });
 

@@ -60,10 +60,6 @@ type QueueSettings = { policy: 'standard' | 'short' | 'singleton' | 'stately'; r
  * Each queue's policy and defaults (a job's own JobOptions take precedence). Sync queues are
  * `stately`: per singletonKey (the connection) at most one job queued and one running, so a
  * connection is never synced twice at once and any number of requests queue one run.
- * Beware (pg-boss 10): on a singleton/stately queue, a job that is due while another job of its
- * key runs makes every fetch of that queue fail (swallowed by pg-boss: it looks empty) until the
- * running one ends. Don't enqueue a due job behind a running one of the same key: mark the wish
- * and enqueue when the run ends (lib/sources/sync.ts does), or use a startAfter.
  */
 function settingsFor(queue: QueueName): QueueSettings {
   if (queue.startsWith('sync-')) return { policy: 'stately', retryLimit: 8, retryDelay: 30, retryBackoff: true, expireInSeconds: 5 * 60 };
@@ -236,9 +232,40 @@ function wake(rt: Runtime, queue: string) {
 
 type Fetched = { id: string; data: unknown; retryCount: number; retryLimit: number; expireInSeconds: number };
 
+/**
+ * Claim the queue's next due job, or null. pg-boss 10's own fetch, plus one condition: on
+ * singleton/stately queues it skips jobs whose key has a job running. (pg-boss's own fetch tries
+ * to start such a job, fails on the policy's unique index and reports the whole queue empty until
+ * the running job ends: one connection queued behind its own running sync would stall every other
+ * connection's sync on that queue.)
+ */
 async function fetchOne(rt: Runtime, queue: QueueName): Promise<Fetched | null> {
-  const [job] = (await rt.boss.fetch(queue, { batchSize: 1, includeMetadata: true })) as unknown as Fetched[];
-  return job ?? null;
+  try {
+    const result = await getPool().query<Fetched>(
+      `WITH next AS (
+         SELECT j.id FROM ${rt.schema}.job j
+         WHERE j.name = $1 AND j.state < 'active' AND j.start_after < now()
+           AND (coalesce(j.policy, 'standard') NOT IN ('singleton', 'stately') OR NOT EXISTS (
+             SELECT 1 FROM ${rt.schema}.job a
+             WHERE a.name = $1 AND a.state = 'active' AND a.policy = j.policy
+               AND coalesce(a.singleton_key, '') = coalesce(j.singleton_key, '')))
+         ORDER BY j.priority DESC, j.created_on, j.id
+         LIMIT 1
+         FOR UPDATE SKIP LOCKED)
+       UPDATE ${rt.schema}.job j SET state = 'active', started_on = now(),
+         retry_count = CASE WHEN j.started_on IS NOT NULL THEN j.retry_count + 1 ELSE j.retry_count END
+       FROM next WHERE j.name = $1 AND j.id = next.id
+       RETURNING j.id, j.data, j.retry_count AS "retryCount", j.retry_limit AS "retryLimit",
+         extract(epoch FROM j.expire_in)::float8 AS "expireInSeconds"`,
+      [queue],
+    );
+    return result.rows[0] ?? null;
+  } catch (error) {
+    // Two workers took the two waiting jobs of one key at the same moment: the policy refused the
+    // second (unique index), which stays queued.
+    if ((error as { code?: string }).code === '23505') return null;
+    throw error;
+  }
 }
 
 /** Put a claimed job back in the queue, due after `delayMs`, without counting a failed attempt. */
