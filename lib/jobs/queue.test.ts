@@ -8,7 +8,9 @@ let queueCounter = 0;
 const freshQueue = () => `sync-queue-test-${Date.now().toString(36)}-${queueCounter++}` as const;
 
 beforeAll(async () => {
+  const began = performance.now();
   await startJobs({ schema: SCHEMA, pollIntervalMs: 100 });
+  console.log(`pg-boss on ${inject('databaseKind')}: schema ${SCHEMA} created and started in ${Math.round(performance.now() - began)} ms`);
 });
 afterAll(async () => {
   await stopJobs();
@@ -84,6 +86,19 @@ describe(`the job queue (pg-boss) on ${inject('databaseKind')}`, () => {
     expect(await runDueJobs(queue, async (job) => void counts.push(job.retryCount))).toBe(1);
     expect(counts).toEqual([1, 1]); // the RetryLater was not counted
     expect(await unfinishedJobs(queue)).toEqual([]);
+  });
+
+  it('figures: enqueue and run 500 small jobs', async () => {
+    const queue = freshQueue();
+    let began = performance.now();
+    for (let i = 0; i < 500; i++) await enqueue(queue, { i }, { singletonKey: String(i) });
+    const enqueueMs = performance.now() - began;
+    began = performance.now();
+    let seen = 0;
+    expect(await runDueJobs(queue, async () => void seen++)).toBe(500);
+    const runMs = performance.now() - began;
+    expect(seen).toBe(500);
+    console.log(`pg-boss on ${inject('databaseKind')}: enqueue ${Math.round(500_000 / enqueueMs)} jobs/s, fetch+run+complete ${Math.round(500_000 / runMs)} jobs/s (one at a time)`);
   });
 
   it('gives up after the retry limit', async () => {

@@ -13,6 +13,7 @@
 import PgBoss from 'pg-boss';
 import { getPool } from '../db/client';
 import { errorFields, log } from '../log';
+import { processWide } from '../process-wide';
 
 export type JobOptions = {
   /** At most one job per key and queue in each state (queued, running) on `stately` queues. */
@@ -87,7 +88,9 @@ type Runtime = {
   running: boolean;
 };
 
-const holder = globalThis as typeof globalThis & { __wearhouseJobs?: Promise<Runtime>; __wearhouseJobsOptions?: StartOptions };
+// Once per process although Next.js loads this module again in its own chunks (lib/process-wide.ts):
+// a portal action's enqueue wakes the server's workers, and there is one pg-boss.
+const holder = processWide('jobs', (): { runtime?: Promise<Runtime>; options?: StartOptions } => ({}));
 const SCHEMA = /^[a-z_][a-z0-9_]{0,62}$/;
 
 async function open(options: StartOptions): Promise<Runtime> {
@@ -114,12 +117,12 @@ async function open(options: StartOptions): Promise<Runtime> {
 /** pg-boss, started in this process (idempotent): the schema exists, nothing runs yet. */
 async function runtime(options: StartOptions = {}): Promise<Runtime> {
   // The options a process started with hold until it starts with others (after stopJobs).
-  if (!holder.__wearhouseJobs) holder.__wearhouseJobsOptions = { ...holder.__wearhouseJobsOptions, ...options };
-  holder.__wearhouseJobs ??= open(holder.__wearhouseJobsOptions ?? {}).catch((error: unknown) => {
-    holder.__wearhouseJobs = undefined;
+  if (!holder.runtime) holder.options = { ...holder.options, ...options };
+  holder.runtime ??= open(holder.options ?? {}).catch((error: unknown) => {
+    holder.runtime = undefined;
     throw error;
   });
-  const rt = await holder.__wearhouseJobs;
+  const rt = await holder.runtime;
   if (options.schema !== undefined && options.schema !== rt.schema) {
     throw new Error(`The job queue runs on schema ${rt.schema} already; stopJobs() before starting it on ${options.schema}.`);
   }
@@ -148,7 +151,7 @@ export async function startJobs(options: StartOptions = {}): Promise<void> {
   const maintain = () => rt.boss.maintain().catch((error: unknown) => log.warn({ event: 'jobs.maintenance_failed', err: errorFields(error) }, 'job queue maintenance failed'));
   // A job a stopped server was running comes back here when its claim has run out.
   await maintain();
-  rt.maintenance = setInterval(maintain, (holder.__wearhouseJobsOptions?.maintenanceIntervalSeconds ?? 60) * 1000);
+  rt.maintenance = setInterval(maintain, (holder.options?.maintenanceIntervalSeconds ?? 60) * 1000);
   rt.maintenance.unref();
 }
 
@@ -164,9 +167,9 @@ export async function maintainJobs(): Promise<void> {
  * every run has ended. startJobs() may be called again afterwards.
  */
 export async function stopJobs(): Promise<void> {
-  const pending = holder.__wearhouseJobs;
+  const pending = holder.runtime;
   if (!pending) return;
-  holder.__wearhouseJobs = undefined;
+  holder.runtime = undefined;
   const rt = await pending.catch(() => undefined);
   if (!rt) return;
   rt.stopping.abort(new Error('the job queue is stopping'));

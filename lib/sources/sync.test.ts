@@ -11,7 +11,7 @@ import { ProviderAuthorizationError, ProviderRateLimitedError, type Connector, t
 import { registerConnector } from './connectors';
 import { SYNC_OVERLAP_MS } from './demo/connector';
 import { demoReadings, demoTimeZoneOffset, HISTORY_DAYS } from './demo/generator';
-import { drainSyncQueue, startSyncWorkers, SYNC_INTERVAL_SECONDS, waitForSyncs } from './sync';
+import { drainSyncQueue, queueMissingSyncs, startSyncWorkers, SYNC_INTERVAL_SECONDS, waitForSyncs } from './sync';
 
 // This file's own pg-boss schema: its drains run only its own syncs, with its own clock.
 const JOBS = { schema: 'pgboss_sync_test', pollIntervalMs: 100 };
@@ -215,6 +215,23 @@ describe(`syncing demo sources on ${inject('databaseKind')}`, () => {
     await startJobs(JOBS);
     expect(await unfinishedJobs('sync-demo', { singletonKey: String(id) })).toMatchObject([{ id: jobs[0]!.id, state: 'created' }]);
     expect(await drainSyncQueue({ now: clock(T0) })).toBe(0); // not due yet
+  });
+
+  it('on start, a connection without a queued sync gets one: due now when one was asked for, else at the interval', { timeout: 120_000 }, async () => {
+    const { app, humanId, me } = await oneUser();
+    const asked = await connectSource(me, app.clientId, humanId, 'demo-scale');
+    const synced = await connectSource(me, app.clientId, humanId, 'demo-cuff');
+    // As an installation upgraded from the row-based queue, or seeded, has them: no jobs at all.
+    await getDb().execute(sql`UPDATE connections SET sync_requested_at = NULL, history_synced_at = now(), last_sync_at = now() WHERE id = ${synced}`);
+    for (const id of [asked, synced]) await getPool().query(`DELETE FROM ${JOBS.schema}.job WHERE singleton_key = $1`, [String(id)]);
+    expect(await queueMissingSyncs({ humanId })).toBe(2);
+    expect(await queueMissingSyncs({ humanId })).toBe(0);
+    const [now] = await unfinishedJobs('sync-demo', { singletonKey: String(asked) });
+    expect(now!.startAfter.getTime()).toBeLessThanOrEqual(Date.now() + 1_000);
+    const [later] = await unfinishedJobs('sync-demo', { singletonKey: String(synced) });
+    expect(later!.startAfter.getTime()).toBeGreaterThan(Date.now() + (SYNC_INTERVAL_SECONDS - 60) * 1000);
+    expect(await drainSyncQueue({ now: clock(T0) })).toBe(1);
+    expect((await listConnections(me, app.clientId, humanId)).find((c) => c.id === asked)).toMatchObject({ status: 'connected', historySyncedAt: T0 });
   });
 
   describe('with a connector registered by the test', () => {
