@@ -10,6 +10,8 @@
 // module runs maintenance itself, only in processes that run workers (startJobs), so a process
 // that merely enqueues (a CLI, a test) leaves no timers behind. The run loop is ours (fetch → run →
 // complete/fail), so stopping can hand a running job back due at once, and tests can drain a queue.
+// A few statements touch pg-boss 10's tables directly (fetch, renew, hand back, expedite): pg-boss
+// is pinned exactly (10.4.2; 11 needs Node 22) and queue.test.ts covers each of them.
 import PgBoss from 'pg-boss';
 import { getPool } from '../db/client';
 import { errorFields, log } from '../log';
@@ -105,6 +107,11 @@ async function open(options: StartOptions): Promise<Runtime> {
     migrate: true,
     supervise: false,
     schedule: false,
+    // Finished jobs leave the job table after an hour and the archive after two days: every
+    // connection finishes a sync an hour, and maintenance moves them in single statements that the
+    // single-threaded embedded engine runs while everyone else waits, so keep those small.
+    archiveCompletedAfterSeconds: 60 * 60,
+    deleteAfterDays: 2,
   });
   boss.on('error', (error: unknown) => log.error({ event: 'jobs.error', err: errorFields(error) }, 'job queue error'));
   await boss.start();
