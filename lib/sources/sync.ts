@@ -105,8 +105,8 @@ async function runSync(job: Job<SyncJobData>, options: SyncOptions): Promise<voi
   }
   const began = performance.now();
   let written = 0;
-  let oldest: Date | null = null;
-  let newest: Date | null = null;
+  const types = new Set<string>();
+  const span: { oldest: Date | null; newest: Date | null } = { oldest: null, newest: null };
   // Between pages: still running, still this run's job, the connection still wanted.
   const check = async () => {
     job.signal.throwIfAborted();
@@ -133,9 +133,10 @@ async function runSync(job: Job<SyncJobData>, options: SyncOptions): Promise<voi
       // ingestReadings checks the connection belongs to a live user of it.
       written += await ingestReadings(operator, { clientId: c.clientId, connectionId }, readings);
       for (const r of readings) {
+        types.add(String(r.type));
         const ts = new Date(r.ts as string | number | Date);
-        if (!oldest || ts < oldest) oldest = ts;
-        if (!newest || ts > newest) newest = ts;
+        if (!span.oldest || ts < span.oldest) span.oldest = ts;
+        if (!span.newest || ts > span.newest) span.newest = ts;
       }
     },
     providerFetch: providerFetchFor({ id: c.sourceId, kind: c.sourceKind }, connectionId),
@@ -155,15 +156,15 @@ async function runSync(job: Job<SyncJobData>, options: SyncOptions): Promise<voi
       UPDATE connections SET status = 'connected', last_error = NULL,
         last_sync_at = ${to}::timestamptz,
         history_synced_at = coalesce(history_synced_at, ${to}::timestamptz),
-        oldest_reading_at = least(oldest_reading_at, ${oldest && (oldest as Date).toISOString()}::timestamptz),
-        newest_reading_at = greatest(newest_reading_at, ${newest && (newest as Date).toISOString()}::timestamptz),
+        oldest_reading_at = least(oldest_reading_at, ${span.oldest?.toISOString() ?? null}::timestamptz),
+        newest_reading_at = greatest(newest_reading_at, ${span.newest?.toISOString() ?? null}::timestamptz),
         -- Done, unless someone asked again while it ran: then it stays pending and runs once more.
         sync_requested_at = CASE WHEN sync_requested_at = ${c.requestedAt}::timestamptz THEN NULL ELSE now() END,
         updated_at = now()
       WHERE ${owned(c)}
       RETURNING sync_requested_at IS NOT NULL AS again`)).rows;
     if (!finished) return;
-    log.info({ event: 'connection.synced', connectionId, source: c.sourceId, readings: written, ms: Math.round(performance.now() - began) }, 'connection synced');
+    log.info({ event: 'connection.synced', connectionId, source: c.sourceId, readings: written, types: [...types], ms: Math.round(performance.now() - began) }, 'connection synced');
     await queueNextSync(registration.queue, connectionId, finished.again ? 0 : SYNC_INTERVAL_SECONDS);
   } catch (error) {
     if (error instanceof RunGone) return;
