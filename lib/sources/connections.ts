@@ -7,7 +7,7 @@ import type { Caller } from '../auth/caller';
 import { encrypt } from '../auth/encryption';
 import { issueSecret } from '../auth/secrets';
 import { getDb } from '../db/client';
-import { apps, connections, readingRollups, sources, users } from '../db/schema';
+import { appProviderCredentials, apps, connections, readingRollups, sources, users } from '../db/schema';
 import { conflict, forbidden, invalidInput, notFound } from '../errors';
 import { wakePurger } from '../users/purge';
 import { isOAuthProvider, OAUTH_PROVIDER_IDS } from './oauth/providers';
@@ -32,7 +32,8 @@ export type Connection = {
 /** A source Connect offers an app's users. */
 export type AvailableSource = { id: string; name: string; kind: string; dataTypes: string[]; description: string };
 
-/** Kinds of source that can be connected today, and the OAuth2 sources that have a provider definition. */
+/** Kinds of source that can be connected today, and the OAuth2 sources that have a provider definition
+ * (offered to an app's users once the app has entered its client credentials for that provider). */
 const CONNECTABLE_KINDS = ['demo'] as const;
 const CONNECTABLE_OAUTH_SOURCES: readonly string[] = OAUTH_PROVIDER_IDS;
 /** Kinds the sync worker knows how to sync. */
@@ -67,7 +68,8 @@ async function appForOffer(caller: Caller, clientId: string): Promise<number> {
 
 /**
  * The sources Connect offers the users of app `clientId`: those the app enables (all when it
- * names none) that can be connected today, by name.
+ * names none) that can be connected today, by name. Fitbit and Oura need the app's own client
+ * credentials at the provider first.
  */
 export async function availableSources(caller: Caller, clientId: string): Promise<AvailableSource[]> {
   const appId = await appForOffer(caller, clientId);
@@ -77,7 +79,9 @@ export async function availableSources(caller: Caller, clientId: string): Promis
     .select({ id: sources.id, name: sources.name, kind: sources.kind, dataTypes: sources.dataTypes, description: sources.description })
     .from(sources)
     .where(and(
-      sql`(${sources.kind} = ANY(${sql.param([...CONNECTABLE_KINDS])}::source_kind[]) OR ${sources.id} = ANY(${sql.param([...CONNECTABLE_OAUTH_SOURCES])}::text[]))`,
+      // An OAuth2 source only once the app has its own client at that provider (lib/sources/oauth/credentials.ts).
+      sql`(${sources.kind} = ANY(${sql.param([...CONNECTABLE_KINDS])}::source_kind[]) OR (${sources.id} = ANY(${sql.param([...CONNECTABLE_OAUTH_SOURCES])}::text[])
+        AND EXISTS (SELECT 1 FROM ${appProviderCredentials} p WHERE p.app_id = ${appId} AND p.provider = ${sources.id})))`,
       app.enabled === null ? undefined : sql`${sources.id} = ANY(${sql.param(app.enabled)}::text[])`,
     ))
     .orderBy(asc(sources.name), asc(sources.id));

@@ -112,9 +112,12 @@ async function refusalOf(error: unknown, provider: OAuthProviderId): Promise<Pro
   if (error instanceof oidc.ResponseBodyError) {
     return { status: error.status, code: error.error, retryAfterMs: retryAfterMsOf(error.response.headers, PROVIDERS[provider].rateLimitResetHeader) };
   }
+  // Duck-typed: the Response may come from another realm's fetch (instanceof fails under test runners).
+  const isResponse = (value: unknown): value is Response =>
+    typeof value === 'object' && value !== null && typeof (value as Response).status === 'number' && typeof (value as Response).clone === 'function' && (value as Response).headers instanceof Object;
   let response: unknown = error;
-  for (let depth = 0; depth < 3 && response && !(response instanceof Response); depth++) response = (response as { cause?: unknown }).cause;
-  if (!(response instanceof Response)) return null;
+  for (let depth = 0; depth < 3 && response && !isResponse(response); depth++) response = (response as { cause?: unknown }).cause;
+  if (!isResponse(response)) return null;
   let code: string | null = null;
   try {
     const body = JSON.parse(await response.clone().text()) as { error?: unknown; errors?: { errorType?: unknown }[] };
