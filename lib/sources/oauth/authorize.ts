@@ -16,11 +16,9 @@ import { DomainError, forbidden, invalidInput, notFound } from '../../errors';
 import { errorFields, log } from '../../log';
 import { availableSources, connectSource } from '../connections';
 import { providerClientOf } from './credentials';
-import { isOAuthProvider, PROVIDERS, type OAuthProviderId } from './providers';
+import { callbackPath, isOAuthProvider, PROVIDERS, type OAuthProviderId } from './providers';
 import { exchangeCode, oauthConfiguration } from './tokens';
 
-/** Where a provider sends the user back: /connect/callback/{source}, registered with the provider. */
-export const callbackPath = (provider: OAuthProviderId) => `/connect/callback/${provider}`;
 /** How long a user may spend on the provider's consent page. */
 export const AUTHORIZATION_TTL_MS = 10 * 60_000;
 

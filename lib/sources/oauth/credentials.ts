@@ -7,16 +7,19 @@ import { appIdFor } from '../../apps/access';
 import { recordAudit } from '../../audit/audit';
 import type { Caller } from '../../auth/caller';
 import { decrypt, encrypt } from '../../auth/encryption';
+import { config } from '../../config';
 import { getDb, type Queryable } from '../../db/client';
 import { appProviderCredentials } from '../../db/schema';
 import { forbidden, invalidInput, notFound } from '../../errors';
-import { isOAuthProvider, OAUTH_PROVIDER_IDS, PROVIDERS, type OAuthProviderId } from './providers';
+import { callbackPath, isOAuthProvider, OAUTH_PROVIDER_IDS, PROVIDERS, type OAuthProviderId } from './providers';
 
 /** What the portal shows of one provider's credentials: never the secret. */
 export type ProviderCredentialsView = {
   provider: OAuthProviderId;
   providerName: string;
   developerConsoleUrl: string;
+  /** The redirect URI to register with the provider: absolute when WEARHOUSE_BASE_URL is set, else a path on this server. */
+  redirectUri: string;
   /** Null when the app has none for this provider yet (Connect then refuses the provider). */
   clientId: string | null;
   /** `••••abcd`, or null. */
@@ -67,6 +70,7 @@ export async function listProviderCredentials(caller: Caller, clientId: string):
       provider: id,
       providerName: PROVIDERS[id].name,
       developerConsoleUrl: PROVIDERS[id].developerConsoleUrl,
+      redirectUri: `${(config().WEARHOUSE_BASE_URL ?? '').replace(/\/$/, '')}${callbackPath(id)}`,
       clientId: row?.clientId ?? null,
       secretHint: row ? hintOf(row.last4) : null,
       updatedAt: row?.updatedAt ?? null,

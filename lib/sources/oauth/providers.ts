@@ -67,6 +67,9 @@ export const PROVIDERS: Record<OAuthProviderId, ProviderDefinition> = {
   },
 };
 
+/** Where a provider sends the user back: /connect/callback/{source}, registered with the provider. */
+export const callbackPath = (provider: OAuthProviderId) => `/connect/callback/${provider}`;
+
 export const isOAuthProvider = (id: string): id is OAuthProviderId => (OAUTH_PROVIDER_IDS as readonly string[]).includes(id);
 
 export type ProviderEndpoints = { authorizeUrl: string; tokenUrl: string; revokeUrl: string; apiBaseUrl: string };
