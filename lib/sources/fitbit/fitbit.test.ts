@@ -13,6 +13,7 @@ import { apps, connections } from '../../db/schema';
 import { ingestReadings } from '../../readings/ingest';
 import { startApi, type RunningApi } from '../../testing/api';
 import { createTestApp, type TestApp } from '../../testing/fixtures';
+import { deleteUser } from '../../users/users';
 import { fitbitFixture, startFitbitStandIn, type FitbitStandIn } from '../../testing/stand-ins/fitbit';
 import { ProviderAuthorizationError, ProviderRateLimitedError, type SyncContext } from '../connector';
 import { listConnections } from '../connections';
@@ -255,6 +256,16 @@ describe(`Fitbit over OAuth2 against its stand-in on ${inject('databaseKind')}`,
     const [row] = await getDb().select({ status: connections.status, sealed: connections.credentialsEncrypted }).from(connections)
       .where(and(eq(connections.id, connectionId)));
     expect(row).toEqual({ status: 'disconnected', sealed: null });
+  });
+
+  it("revokes the grant at Fitbit when the user is deleted, without holding up the delete", async () => {
+    const { humanId } = await connectFitbit('fitbit-user-7');
+    const revocations = fitbit.counts.revocations;
+    const active = fitbit.activeGrants();
+    await deleteUser(app.owner, app.clientId, humanId);
+    await settleRevocations();
+    expect(fitbit.counts.revocations).toBe(revocations + 1);
+    expect(fitbit.activeGrants()).toBe(active - 1);
   });
 
   it('reports a grant the user revoked at Fitbit as ProviderAuthorizationError', async () => {

@@ -43,13 +43,14 @@ export async function beginAuthorization(
   if (session.mustSignIn) throw forbidden('Sign in first.');
   const { caller } = session;
   if (!isOAuthProvider(sourceId)) throw invalidInput(`Source ${sourceId} is not linked through a provider's sign-in.`);
-  const offered = await availableSources(caller, caller.clientId);
-  if (!offered.some((s) => s.id === sourceId)) throw notFound(`This app does not offer a source ${sourceId}.`);
   const definition = PROVIDERS[sourceId];
+  // Checked first: without credentials the source is not offered either, and this says why.
   const client = await providerClientOf(caller.appId, sourceId);
   if (!client) {
     throw new DomainError('conflict', `${session.settings.appName} has not set up ${definition.name} yet, so it cannot be connected. Its developer adds ${definition.name} client credentials in the app's settings.`);
   }
+  const offered = await availableSources(caller, caller.clientId);
+  if (!offered.some((s) => s.id === sourceId)) throw notFound(`This app does not offer a source ${sourceId}.`);
   const [row] = await getDb().select({ id: connectSessions.id }).from(connectSessions)
     .where(and(eq(connectSessions.tokenHash, sha256Hex(widgetToken)), eq(connectSessions.kind, 'widget')));
   if (!row) throw new DomainError('unauthorized', 'This Connect session has ended. Close it and open Connect again from the app.');
