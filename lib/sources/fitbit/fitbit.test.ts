@@ -26,6 +26,9 @@ const OFFSET_MS = 2 * 3_600_000; // the user lives at UTC+2
 const HR_MINUTES = 20;
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const today = isoDate(Date.now() + OFFSET_MS);
+/** The syncs' clock: half past midnight of the user's `today`, so no run crosses their midnight
+ * (the stand-in has data up to `today`), and never later than the real clock (tokens stay fresh). */
+const SYNC_NOW = new Date(Date.parse(`${today}T00:30:00Z`) - OFFSET_MS);
 
 let api: RunningApi;
 let fitbit: FitbitStandIn;
@@ -92,7 +95,7 @@ async function connectFitbit(externalId: string) {
 }
 
 function syncContext(target: { humanId: string; connectionId: number }, overrides: Partial<SyncContext> = {}): SyncContext {
-  const now = overrides.now ?? new Date();
+  const now = overrides.now ?? SYNC_NOW;
   return {
     connectionId: target.connectionId,
     humanId: target.humanId,
@@ -175,7 +178,7 @@ describe(`Fitbit over OAuth2 against its stand-in on ${inject('databaseKind')}`,
 
     // An incremental sync reads only from shortly before the newest reading.
     const before = fitbit.requests.length;
-    await fitbitConnector.sync(syncContext({ humanId, connectionId }, { historySyncedAt: new Date(), lastSyncAt: new Date(), newestReadingAt: new Date() }));
+    await fitbitConnector.sync(syncContext({ humanId, connectionId }, { historySyncedAt: SYNC_NOW, lastSyncAt: SYNC_NOW, newestReadingAt: SYNC_NOW }));
     const heartDays = fitbit.requests.slice(before).filter((r) => r.includes('/activities/heart/')).length;
     expect(heartDays).toBeLessThanOrEqual(3);
     expect(await countsByType(connectionId)).toEqual(expected);
