@@ -4,12 +4,13 @@
 // way the queue runs it), refresh on expiry and on 401, a revoked grant, a 429, and revocation on
 // disconnect.
 import { and, eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi, type MockInstance } from 'vitest';
 import { operator } from '../../auth/caller';
 import { reloadConfig } from '../../config';
 import { mintSessionForUser, openConnect } from '../../connect/tokens';
 import { getDb } from '../../db/client';
 import { apps, connections } from '../../db/schema';
+import { log, requestLog } from '../../log';
 import { ingestReadings } from '../../readings/ingest';
 import { startApi, type RunningApi } from '../../testing/api';
 import { createTestApp, type TestApp } from '../../testing/fixtures';
@@ -33,8 +34,11 @@ const SYNC_NOW = new Date(Date.parse(`${today}T00:30:00Z`) - OFFSET_MS);
 let api: RunningApi;
 let fitbit: FitbitStandIn;
 let app: TestApp;
+/** Every line this file's code logged (the logger itself still writes them). */
+const spies: MockInstance[] = [];
 
 beforeAll(async () => {
+  for (const logger of [log, requestLog]) for (const level of ['debug', 'info', 'warn', 'error'] as const) spies.push(vi.spyOn(logger, level));
   fitbit = await startFitbitStandIn({
     dataFrom: isoDate(Date.parse(today) - 200 * DAY_MS),
     dataTo: today,
@@ -277,5 +281,16 @@ describe(`Fitbit over OAuth2 against its stand-in on ${inject('databaseKind')}`,
     const error = await fitbitConnector.sync(syncContext({ humanId, connectionId })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderAuthorizationError);
     expect(fitbit.counts.refusedRefreshes).toBeGreaterThan(0);
+  });
+
+  it('never logged a token, a code or the client secret', async () => {
+    await settleRevocations();
+    const lines = spies.flatMap((spy) => spy.mock.calls.map((call) => JSON.stringify(call, (_key, value: unknown) =>
+      value instanceof Error ? { message: value.message, stack: value.stack, cause: String(value.cause) } : value)));
+    expect(lines.some((line) => line.includes('oauth.refreshed'))).toBe(true);
+    expect(lines.some((line) => line.includes('oauth.revoked'))).toBe(true);
+    const secrets = [...fitbit.issuedTokens(), fitbit.clientSecret];
+    expect(secrets.length).toBeGreaterThan(10);
+    for (const line of lines) for (const secret of secrets) expect(line).not.toContain(secret);
   });
 });
