@@ -302,4 +302,5 @@ export const providerAuthorizations = pgTable('provider_authorizations', {
   uniqueIndex('provider_authorizations_state_hash_key').on(t.stateHash),
   index('provider_authorizations_connect_session_id_idx').on(t.connectSessionId),
   index('provider_authorizations_expires_at_idx').on(t.expiresAt),
+  index('provider_authorizations_source_id_idx').on(t.sourceId),
 ]);

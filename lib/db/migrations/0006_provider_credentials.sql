@@ -27,4 +27,5 @@ ALTER TABLE "provider_authorizations" ADD CONSTRAINT "provider_authorizations_so
 CREATE UNIQUE INDEX "app_provider_credentials_app_id_provider_key" ON "app_provider_credentials" USING btree ("app_id","provider");--> statement-breakpoint
 CREATE UNIQUE INDEX "provider_authorizations_state_hash_key" ON "provider_authorizations" USING btree ("state_hash");--> statement-breakpoint
 CREATE INDEX "provider_authorizations_connect_session_id_idx" ON "provider_authorizations" USING btree ("connect_session_id");--> statement-breakpoint
-CREATE INDEX "provider_authorizations_expires_at_idx" ON "provider_authorizations" USING btree ("expires_at");
+CREATE INDEX "provider_authorizations_expires_at_idx" ON "provider_authorizations" USING btree ("expires_at");--> statement-breakpoint
+CREATE INDEX "provider_authorizations_source_id_idx" ON "provider_authorizations" USING btree ("source_id");
