@@ -117,7 +117,7 @@ describe(`OAuth2 plumbing with Oura's conventions on ${inject('databaseKind')}`,
     const { connectionId, authorizationUrl, disconnect } = await connectOura('oura-user-1');
     const asked = new URL(authorizationUrl);
     expect(asked.pathname).toBe('/oauth/authorize');
-    expect(asked.searchParams.get('scope')).toBe('personal daily heartrate workout session spo2');
+    expect(asked.searchParams.get('scope')).toBe('daily heartrate spo2');
     expect(seen.challenges).toBe(0);
 
     const fetchOura = providerFetchFor(connectionId);

@@ -59,7 +59,8 @@ export const PROVIDERS: Record<OAuthProviderId, ProviderDefinition> = {
     authorizePath: '/oauth/authorize',
     tokenPath: '/oauth/token',
     revokePath: '/oauth/revoke',
-    scopes: ['personal', 'daily', 'heartrate', 'workout', 'session', 'spo2'],
+    // What the Oura connector reads (daily_activity and sleep, heart rate, daily SpO2), nothing more.
+    scopes: ['daily', 'heartrate', 'spo2'],
     usesPkce: false,
     clientAuthentication: 'post',
     revocation: 'access-token-query',
