@@ -17,7 +17,7 @@ import { errorFields, log } from '../../log';
 import { availableSources, connectSource } from '../connections';
 import { providerClientOf } from './credentials';
 import { callbackPath, isOAuthProvider, PROVIDERS, type OAuthProviderId } from './providers';
-import { exchangeCode, oauthConfiguration } from './tokens';
+import { exchangeCode, oauthConfiguration, revokeInBackground } from './tokens';
 
 /** How long a user may spend on the provider's consent page. */
 export const AUTHORIZATION_TTL_MS = 10 * 60_000;
@@ -150,6 +150,8 @@ export async function completeAuthorization(source: string, callback: URL): Prom
   try {
     await connectSource(caller, who.clientId, who.humanId, source, grant);
   } catch (error) {
+    // The provider issued a grant that will not be kept: it must not outlive this attempt.
+    revokeInBackground({ appId: who.appId, connectionId: 0, grant });
     if (error instanceof DomainError && error.status < 500) return failed(error.message, error.status);
     throw error;
   }
