@@ -27,9 +27,9 @@ const OFFSET_MS = 2 * 3_600_000; // the user lives at UTC+2
 const HR_MINUTES = 20;
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const today = isoDate(Date.now() + OFFSET_MS);
-/** The syncs' clock: half past midnight of the user's `today`, so no run crosses their midnight
- * (the stand-in has data up to `today`), and never later than the real clock (tokens stay fresh). */
-const SYNC_NOW = new Date(Date.parse(`${today}T00:30:00Z`) - OFFSET_MS);
+/** The syncs' clock: the start of the user's `today`, so no run crosses their midnight (the
+ * stand-in has data up to `today`), and never later than the real clock (tokens stay fresh). */
+const SYNC_NOW = new Date(Date.parse(`${today}T00:00:00Z`) - OFFSET_MS);
 
 let api: RunningApi;
 let fitbit: FitbitStandIn;
