@@ -269,3 +269,38 @@ export const auditLog = pgTable('audit_log', {
   details: jsonb('details'),
   at: at('at').notNull().defaultNow(),
 }, (t) => [index('audit_log_app_id_at_idx').on(t.appId, t.at)]);
+
+// ---- OAuth2 sources (issue 13): per-app provider credentials and authorizations in flight ----------
+
+/** An app's own OAuth2 client at a provider (Fitbit, Oura): the secret encrypted, never shown again. */
+export const appProviderCredentials = pgTable('app_provider_credentials', {
+  id: id(),
+  appId: ref('app_id').notNull().references(() => apps.id, { onDelete: 'cascade' }),
+  /** A provider of lib/sources/oauth/providers.ts, also the source's id. */
+  provider: text('provider').notNull(),
+  clientId: text('client_id').notNull(),
+  clientSecretEncrypted: text('client_secret_encrypted').notNull(),
+  clientSecretLast4: text('client_secret_last4').notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+}, (t) => [uniqueIndex('app_provider_credentials_app_id_provider_key').on(t.appId, t.provider)]);
+
+/**
+ * A Connect user on a provider's consent page: found again by the hash of the `state` the provider
+ * returns, spent on the way back, refused after expires_at. The PKCE verifier is encrypted.
+ */
+export const providerAuthorizations = pgTable('provider_authorizations', {
+  id: id(),
+  stateHash: char('state_hash', { length: 64 }).notNull(),
+  connectSessionId: ref('connect_session_id').notNull().references(() => connectSessions.id, { onDelete: 'cascade' }),
+  sourceId: text('source_id').notNull().references(() => sources.id, { onDelete: 'cascade' }),
+  codeVerifierEncrypted: text('code_verifier_encrypted').notNull(),
+  redirectUri: text('redirect_uri').notNull(),
+  expiresAt: at('expires_at').notNull(),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('provider_authorizations_state_hash_key').on(t.stateHash),
+  index('provider_authorizations_connect_session_id_idx').on(t.connectSessionId),
+  index('provider_authorizations_expires_at_idx').on(t.expiresAt),
+  index('provider_authorizations_source_id_idx').on(t.sourceId),
+]);

@@ -139,7 +139,7 @@ async function runSync(job: Job<SyncJobData>, options: SyncOptions): Promise<voi
         if (!span.newest || ts > span.newest) span.newest = ts;
       }
     },
-    providerFetch: providerFetchFor({ id: c.sourceId, kind: c.sourceKind }, connectionId),
+    providerFetch: providerFetchFor({ id: c.sourceId, kind: c.sourceKind }, connectionId, options.now),
   };
 
   try {
