@@ -18,6 +18,7 @@ import { deleteUser } from '../../users/users';
 import { fitbitFixture, startFitbitStandIn, type FitbitStandIn } from '../../testing/stand-ins/fitbit';
 import { ProviderAuthorizationError, ProviderRateLimitedError, type SyncContext } from '../connector';
 import { listConnections } from '../connections';
+import { waitForSyncs } from '../sync';
 import { saveProviderCredentials } from '../oauth/credentials';
 import { openGrant, providerFetchFor, settleRevocations } from '../oauth/tokens';
 import { fitbitConnector, HISTORY_DAYS } from './connector';
@@ -186,6 +187,15 @@ describe(`Fitbit over OAuth2 against its stand-in on ${inject('databaseKind')}`,
     const heartDays = fitbit.requests.slice(before).filter((r) => r.includes('/activities/heart/')).length;
     expect(heartDays).toBeLessThanOrEqual(3);
     expect(await countsByType(connectionId)).toEqual(expected);
+  });
+
+  it('is backfilled by the sync queue once connected: the job runs the connector with the connection\'s grant', async () => {
+    const { humanId, connectionId } = await connectFitbit('fitbit-user-queue');
+    await waitForSyncs({ humanId, now: () => SYNC_NOW });
+    const connection = (await listConnections(app.owner, app.clientId, humanId)).find((c) => c.source.id === 'fitbit')!;
+    expect(connection).toMatchObject({ status: 'connected', lastError: null });
+    expect(connection.historySyncedAt).not.toBeNull();
+    expect(await countsByType(connectionId)).toMatchObject({ heart_rate: HISTORY_DAYS * HR_MINUTES, steps: HISTORY_DAYS, sleep: HISTORY_DAYS });
   });
 
   it('refreshes an expired token before asking, stores the rotated refresh token, and refreshes once on a 401', async () => {
