@@ -197,6 +197,8 @@ export const readings = pgTable('readings', {
   updatedAt: updatedAt(),
 }, (t) => [
   uniqueIndex('readings_connection_id_type_source_reading_id_key').on(t.connectionId, t.type, t.sourceReadingId),
+  // The batch endpoints' path: one user's readings of a type changed in a window (migration 0007).
+  index('readings_user_id_type_updated_at_id_idx').on(t.userId, t.type, t.updatedAt, t.id),
   foreignKey({ name: 'readings_connection_user_fk', columns: [t.connectionId, t.userId], foreignColumns: [connections.id, connections.userId] })
     .onDelete('cascade'),
 ]);
