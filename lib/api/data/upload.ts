@@ -66,7 +66,7 @@ async function readingsOf(request: Request): Promise<unknown[]> {
     throw new DomainError('invalid_input', 'The body must be {"readings": [...]}.');
   }
   if (readings.length > MAX_UPLOAD_READINGS) {
-    throw new DomainError('invalid_input', `readings holds ${readings.length} items; send at most ${MAX_UPLOAD_READINGS.toLocaleString('en')} per request.`);
+    throw new DomainError('invalid_input', `readings holds ${readings.length.toLocaleString('en')} items; send at most ${MAX_UPLOAD_READINGS.toLocaleString('en')} per request.`);
   }
   return readings;
 }
