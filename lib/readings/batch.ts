@@ -36,14 +36,15 @@ export type BatchCursor = { humanId: string; updatedAt: string; id: string };
 export type BatchPage = { readings: { humanId: string; reading: Reading }[]; next: BatchCursor | null; until: Date };
 
 type Row = {
-  human_id: string; id: string; ts: Date; tz: number; value: number; value2: number | null; unit: string;
+  human_id: string; id: string | number; ts: Date; tz: number; value: number; value2: number | null; unit: string;
   source_id: string; source_data: Record<string, unknown> | null; created_at: Date; updated_at: Date; position: string;
 };
 
 /** updated_at written exactly (to the microsecond, in UTC): the cursor's middle part. */
 const EXACT = sql`to_char(r.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
-const columns = sql`r.id::text AS id, r.ts, r.tz_offset_minutes AS tz, r.value, r.value2, r.unit, c.source_id,
+// r.id stays a bigint: the outer ORDER BY of nextUsers sorts by it (as text, 10 would come before 9).
+const columns = sql`r.id, r.ts, r.tz_offset_minutes AS tz, r.value, r.value2, r.unit, c.source_id,
   r.source_data, r.created_at, r.updated_at, ${EXACT} AS position`;
 
 /**
@@ -78,7 +79,7 @@ export async function listUpdatedReadings(
   const last = page.at(-1);
   return {
     readings: page.map((row) => ({ humanId: row.human_id, reading: toReading(row, type) })),
-    next: rows.length > query.limit && last ? { humanId: last.human_id, updatedAt: last.position, id: last.id } : null,
+    next: rows.length > query.limit && last ? { humanId: last.human_id, updatedAt: last.position, id: String(last.id) } : null,
     until,
   };
 }
@@ -121,7 +122,7 @@ async function nextUsers(tx: Tx, w: Window, afterHumanId: string | undefined, li
 
 function toReading(row: Row, type: ReadingType): Reading {
   return {
-    id: row.id,
+    id: String(row.id),
     type,
     timestamp: new Date(row.ts),
     tzOffsetMinutes: Number(row.tz),
