@@ -179,7 +179,8 @@ export const connections = pgTable('connections', {
  * user_id is the connection's user, enforced by the composite foreign key to connections.
  * The chart index `readings_user_id_type_ts_idx` on (user_id, type, ts) INCLUDE (value, value2,
  * connection_id) makes chart queries index-only scans. drizzle-orm cannot express INCLUDE, so it
- * lives in the hand-written migration 0001_readings_chart_index.sql, not here.
+ * lives in the hand-written migration 0001_readings_chart_index.sql, not here. Likewise the batch
+ * endpoints' index (user_id, type COLLATE "C", updated_at, id), migration 0007.
  */
 export const readings = pgTable('readings', {
   id: id(),
@@ -197,8 +198,6 @@ export const readings = pgTable('readings', {
   updatedAt: updatedAt(),
 }, (t) => [
   uniqueIndex('readings_connection_id_type_source_reading_id_key').on(t.connectionId, t.type, t.sourceReadingId),
-  // The batch endpoints' path: one user's readings of a type changed in a window (migration 0007).
-  index('readings_user_id_type_updated_at_id_idx').on(t.userId, t.type, t.updatedAt, t.id),
   foreignKey({ name: 'readings_connection_user_fk', columns: [t.connectionId, t.userId], foreignColumns: [connections.id, connections.userId] })
     .onDelete('cascade'),
 ]);

@@ -86,7 +86,8 @@ export async function listUpdatedReadings(
 
 type Window = { appId: number; type: ReadingType; since: string; until: string };
 
-const inWindow = (w: Window) => sql`r.type = ${w.type} AND r.updated_at >= ${w.since}::timestamptz AND r.updated_at < ${w.until}::timestamptz`;
+// type compared in the "C" collation, as the batch index keys it (see migration 0007).
+const inWindow = (w: Window) => sql`r.type COLLATE "C" = ${w.type} AND r.updated_at >= ${w.since}::timestamptz AND r.updated_at < ${w.until}::timestamptz`;
 
 /** The cursor's user's readings after the cursor (none once that user is deleted). */
 async function restOfUser(tx: Tx, w: Window, after: BatchCursor, limit: number): Promise<Row[]> {
