@@ -100,12 +100,12 @@ async function benchUpload({ options, server, clientId }: Context): Promise<Find
   const send = async (pass: string) => {
     const latencies: number[] = [];
     const counts = { inserted: 0, updated: 0, unchanged: 0, rejected: 0 };
-    let next = 0;
     const began = performance.now();
-    // Worker w uploads for user w: batches of one user go one after another, as from one phone.
-    await Promise.all(users.map(async (user) => {
-      while (next < bodies.length) {
-        const body = bodies[next++]!;
+    // User w sends batches w, w + concurrency, …, one after another as from one phone; a retried
+    // pass gives every user the same batches again.
+    await Promise.all(users.map(async (user, w) => {
+      for (let b = w; b < bodies.length; b += users.length) {
+        const body = bodies[b]!;
         const sent = performance.now();
         const response = await fetch(`${server.baseUrl}/v1/human/heart_rate/readings`, {
           method: 'POST', headers: { Authorization: `Bearer ${user.token}`, 'Content-Type': 'application/json' }, body,
@@ -124,8 +124,6 @@ async function benchUpload({ options, server, clientId }: Context): Promise<Find
   };
   const fresh = await send('new');
   const retry = await send('retried');
-  // Every user sent the same ids, spread over the users: each batch is new for the user who sent it
-  // first; a later identical batch for another user is new for that user as well.
   return {
     rows: [
       ['readings uploaded (new)', `${(options.batches * BATCH).toLocaleString('en')} in ${fresh.seconds.toFixed(1)} s`],
