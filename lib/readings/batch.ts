@@ -3,7 +3,7 @@
 // then by (updated_at, id) within a user, so that every page is a walk of the users index with one
 // range scan of the readings index (user_id, type, updated_at, id) per user (migration 0007): the
 // cost follows the page, not the user's history nor the other apps.
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { appIdFor } from '../apps/access';
 import type { Caller } from '../auth/caller';
 import type { Tx } from '../db/client';
@@ -84,41 +84,47 @@ export async function listUpdatedReadings(
   };
 }
 
-type Window = { appId: number; type: ReadingType; since: string; until: string };
+export type BatchWindow = { appId: number; type: ReadingType; since: string; until: string };
 
 // type compared in the "C" collation, as the batch index keys it (see migration 0007).
-const inWindow = (w: Window) => sql`r.type COLLATE "C" = ${w.type} AND r.updated_at >= ${w.since}::timestamptz AND r.updated_at < ${w.until}::timestamptz`;
+const inWindow = (w: BatchWindow) => sql`r.type COLLATE "C" = ${w.type} AND r.updated_at >= ${w.since}::timestamptz AND r.updated_at < ${w.until}::timestamptz`;
 
 /** The cursor's user's readings after the cursor (none once that user is deleted). */
-async function restOfUser(tx: Tx, w: Window, after: BatchCursor, limit: number): Promise<Row[]> {
-  const result = await tx.execute<Row>(sql`
-    SELECT u.human_id, ${columns}
-    FROM users u
-    JOIN readings r ON r.user_id = u.id
-    JOIN connections c ON c.id = r.connection_id AND c.status <> 'disconnected'
-    WHERE u.app_id = ${w.appId} AND u.human_id = ${after.humanId} AND u.deleted_at IS NULL
-      AND ${inWindow(w)} AND (r.updated_at, r.id) > (${after.updatedAt}::timestamptz, ${after.id}::bigint)
-    ORDER BY r.updated_at, r.id
-    LIMIT ${limit}`);
-  return result.rows;
+async function restOfUser(tx: Tx, w: BatchWindow, after: BatchCursor, limit: number): Promise<Row[]> {
+  return (await tx.execute<Row>(restOfUserStatement(w, after, limit))).rows;
 }
 
 /** The readings of the users after `afterHumanId` (from the first when absent), user by user. */
-async function nextUsers(tx: Tx, w: Window, afterHumanId: string | undefined, limit: number): Promise<Row[]> {
-  const result = await tx.execute<Row>(sql`
+async function nextUsers(tx: Tx, w: BatchWindow, afterHumanId: string | undefined, limit: number): Promise<Row[]> {
+  return (await tx.execute<Row>(nextUsersStatement(w, afterHumanId, limit))).rows;
+}
+
+/**
+ * The statements of a page (exported so tests can EXPLAIN them): the app's users in humanId order
+ * (its unique index), and for each a LATERAL range of the batch index already in (updated_at, id)
+ * order, cut at the page size; only the few rows kept are sorted by user.
+ */
+export function restOfUserStatement(w: BatchWindow, after: BatchCursor, limit: number): SQL {
+  return pageStatement(w, sql`AND u.human_id = ${after.humanId}`, sql`AND (r.updated_at, r.id) > (${after.updatedAt}::timestamptz, ${after.id}::bigint)`, limit);
+}
+
+export function nextUsersStatement(w: BatchWindow, afterHumanId: string | undefined, limit: number): SQL {
+  return pageStatement(w, afterHumanId === undefined ? sql`` : sql`AND u.human_id > ${afterHumanId}`, sql``, limit);
+}
+
+function pageStatement(w: BatchWindow, users: SQL, cursor: SQL, limit: number): SQL {
+  return sql`
     SELECT u.human_id, r.*
     FROM users u CROSS JOIN LATERAL (
       SELECT ${columns}
       FROM readings r JOIN connections c ON c.id = r.connection_id AND c.status <> 'disconnected'
-      WHERE r.user_id = u.id AND ${inWindow(w)}
+      WHERE r.user_id = u.id AND ${inWindow(w)} ${cursor}
       ORDER BY r.updated_at, r.id
       LIMIT ${limit}
     ) r
-    WHERE u.app_id = ${w.appId} AND u.deleted_at IS NULL
-      ${afterHumanId === undefined ? sql`` : sql`AND u.human_id > ${afterHumanId}`}
+    WHERE u.app_id = ${w.appId} AND u.deleted_at IS NULL ${users}
     ORDER BY u.human_id, r.updated_at, r.id
-    LIMIT ${limit}`);
-  return result.rows;
+    LIMIT ${limit}`;
 }
 
 function toReading(row: Row, type: ReadingType): Reading {

@@ -6,7 +6,9 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { operator } from '../../auth/caller';
 import { getDb } from '../../db/client';
+import { nextUsersStatement, restOfUserStatement } from '../../readings/batch';
 import { ingestReadings, type ReadingInput } from '../../readings/ingest';
+import { withOrderedIndexScan } from '../../readings/query';
 import { connectSource, disconnectSource } from '../../sources/connections';
 import { basicAuth, startApi, type RunningApi } from '../../testing/api';
 import { createTestApp, type TestApp } from '../../testing/fixtures';
@@ -141,5 +143,29 @@ describe(`batch endpoints on ${inject('databaseKind')}`, () => {
     expect(await own.json()).toEqual([]);
     const unknownKey = await get(app, `heart_rates?updated_since=${since}`, `whk_${'A'.repeat(32)}`);
     expect(unknownKey.status).toBe(401);
+  });
+
+  it("reads a page through the batch index, one range per user, and rollups and charts keep the chart index", async () => {
+    const app = await createTestApp();
+    const user = await userWith(app, 'demo-tracker', heartRates('p', 2_000));
+    const [{ app_id: appId }] = (await getDb().execute<{ app_id: number }>(sql`SELECT app_id::int FROM users WHERE human_id = ${user.humanId}`)).rows as [{ app_id: number }];
+    const window = { appId: Number(appId), type: 'heart_rate' as const, since: new Date(Date.now() - DAY).toISOString(), until: new Date().toISOString() };
+    const explain = (statement: ReturnType<typeof nextUsersStatement>) =>
+      withOrderedIndexScan(async (tx) => (await tx.execute<{ 'QUERY PLAN': string }>(sql`EXPLAIN ${statement}`)).rows.map((r) => r['QUERY PLAN']).join('\n'));
+    for (const plan of [
+      await explain(nextUsersStatement(window, undefined, 101)),
+      await explain(restOfUserStatement(window, { humanId: user.humanId, updatedAt: '2026-01-01T00:00:00.000000Z', id: '1' }, 101)),
+    ]) {
+      // The cut at the page size (the inner Limit) sits on the index range itself: nothing is read or
+      // sorted beyond a page per user; only the kept rows are then ordered by user.
+      const inner = plan.slice(plan.lastIndexOf('->  Limit'));
+      expect(inner).toContain('Index Scan using readings_user_id_type_updated_at_id_idx');
+      expect(inner).not.toMatch(/Sort|Seq Scan/);
+    }
+    // A rollup hour of the same user (as lib/readings/rollups.ts reads it) stays on the chart index.
+    const rollupHour = await withOrderedIndexScan(async (tx) => (await tx.execute<{ 'QUERY PLAN': string }>(sql`
+      EXPLAIN SELECT count(*) FROM readings r WHERE r.user_id = (SELECT id FROM users WHERE human_id = ${user.humanId})
+        AND r.type = 'heart_rate' AND r.ts >= '2026-11-01T01:00:00Z' AND r.ts < '2026-11-01T02:00:00Z'`)).rows.map((r) => r['QUERY PLAN']).join('\n'));
+    expect(rollupHour).toContain('readings_user_id_type_ts_idx');
   });
 });
