@@ -179,7 +179,8 @@ export const connections = pgTable('connections', {
  * user_id is the connection's user, enforced by the composite foreign key to connections.
  * The chart index `readings_user_id_type_ts_idx` on (user_id, type, ts) INCLUDE (value, value2,
  * connection_id) makes chart queries index-only scans. drizzle-orm cannot express INCLUDE, so it
- * lives in the hand-written migration 0001_readings_chart_index.sql, not here.
+ * lives in the hand-written migration 0001_readings_chart_index.sql, not here. Likewise the batch
+ * endpoints' index (user_id, type COLLATE "C", updated_at, id), migration 0007.
  */
 export const readings = pgTable('readings', {
   id: id(),
