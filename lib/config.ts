@@ -40,6 +40,8 @@ const Env = z.object({
   AUTH_OIDC_ISSUER: optionalString,
   AUTH_OIDC_ID: optionalString,
   AUTH_OIDC_SECRET: optionalString,
+  /** Webhooks may be delivered to loopback, private and link-local addresses (tests, a receiver on the same network). */
+  WEARHOUSE_WEBHOOKS_ALLOW_PRIVATE: flag(false),
 }).superRefine((env, ctx) => {
   const sso = [env.AUTH_OIDC_ISSUER, env.AUTH_OIDC_ID, env.AUTH_OIDC_SECRET];
   if (sso.some(Boolean) && !sso.every(Boolean)) {
