@@ -61,6 +61,7 @@ export function postWebhook(url: URL, headers: Record<string, string>, body: str
   const elapsed = () => Math.round(performance.now() - started);
   return new Promise((resolve) => {
     let settled = false;
+    let timer: NodeJS.Timeout | undefined;
     const finish = (result: Omit<AttemptResult, 'durationMs'>) => {
       if (settled) return;
       settled = true;
@@ -84,9 +85,9 @@ export function postWebhook(url: URL, headers: Record<string, string>, body: str
         'user-agent': 'Wearhouse-Webhooks/1',
       },
     });
-    const timer = setTimeout(() => {
+    timer = setTimeout(() => {
       request.destroy();
-      finish({ status: null, excerpt: null, error: `No answer within ${Math.round(timeoutMs / 1000)} s.` });
+      finish({ status: null, excerpt: null, error: `No answer within ${timeoutMs / 1000} s.` });
     }, timeoutMs);
     request.on('error', (error) => {
       const code = (error as NodeJS.ErrnoException).code;

@@ -73,7 +73,8 @@ export async function announceReadings(announcement: ReadingsAnnouncement): Prom
     await scheduleDelivery(deliveryId, 0);
     return deliveryId;
   } catch (error) {
-    log.warn({ err: errorFields(error) }, 'webhook event not recorded');
+    if (error instanceof z.ZodError) log.warn({ invalid: error.issues.map((i) => i.path.join('.')) }, 'webhook event not recorded: invalid announcement');
+    else log.warn({ err: errorFields(error) }, 'webhook event not recorded');
     return null;
   }
 }
