@@ -3,10 +3,13 @@ import { CopyValueButton } from '@/components/apps/copy-value-button';
 import { AppKeysPanel } from '@/components/apps/settings/app-keys-panel';
 import { ClientSecretPanel } from '@/components/apps/settings/client-secret-panel';
 import { ConnectSettingsForm } from '@/components/apps/settings/connect-settings-form';
+import { WebhookSettings } from '@/components/apps/settings/webhook-settings';
 import { listKeys } from '@/lib/apps/keys';
 import { getPortalConnectSettings } from '@/lib/apps/settings';
+import { getWebhookSettings } from '@/lib/webhooks/settings';
 import { appOfPage } from '../app-of-page';
 import { createKeyAction, revokeKeyAction, rotateClientSecretAction, updateConnectSettingsAction } from './actions';
+import { removeWebhookAction, rotateWebhookSecretAction, saveWebhookUrlAction } from './webhook-actions';
 
 export const metadata: Metadata = { title: 'Settings' };
 
@@ -35,6 +38,7 @@ export default async function AppSettingsPage({ params }: { params: Promise<{ cl
       <Section id="connect" title="Connect" intro="How your users reach the Connect widget and what it offers them.">
         <ConnectSettingsForm clientId={app.clientId} settings={connect} save={updateConnectSettingsAction} />
       </Section>
+      <Section id="webhooks" title="Webhooks" intro="Signed notifications to your server when users' readings arrive."><WebhookSettings clientId={app.clientId} settings={await getWebhookSettings(caller, app.clientId)} save={saveWebhookUrlAction} rotate={rotateWebhookSecretAction} remove={removeWebhookAction} /></Section>
     </main>
   );
 }
