@@ -48,7 +48,7 @@ export default async function WebhooksPage({
             {settings.url ? (
               <>To <span className="font-mono">{settings.url}</span> · <Link href={`/apps/${app.clientId}/settings#webhooks-heading`} className="text-brand-700 underline dark:text-brand-100">Change</Link></>
             ) : (
-              <>No notify URL yet. <Link href={`/apps/${app.clientId}/settings#webhooks-heading`} className="text-brand-700 underline dark:text-brand-100">Set one in Settings</Link> to receive webhooks.</>
+              <>No notify URL yet: <Link href={`/apps/${app.clientId}/settings#webhooks-heading`} className="text-brand-700 underline dark:text-brand-100">add one</Link> to receive webhooks.</>
             )}
           </p>
         </div>
