@@ -120,13 +120,17 @@ type Claimed = { id: number; event_id: string; body: string; attempts: number; u
  * sign, POST (10 s budget, no redirects, checked addresses only), record the attempt, and set the
  * delivery to succeeded (2xx), failed (no attempt left, no webhook configured any more, or a
  * refused destination) or pending with its next attempt time. `now` is the time of the attempt
- * (the `webhook-timestamp`); the database's clock runs the schedule.
+ * (the `webhook-timestamp`); the database's clock runs the schedule. With `expectedAttempts`, only
+ * the attempt after that many is made.
  */
-export async function deliverOnce(deliveryId: number, options: { now?: Date } = {}): Promise<DeliveryOutcome> {
+export async function deliverOnce(deliveryId: number, options: { now?: Date; expectedAttempts?: number } = {}): Promise<DeliveryOutcome> {
+  // A job names the attempt it was queued for: a stale one (a redelivery or another job made that
+  // attempt already) finds the count moved on and does nothing.
+  const expected = options.expectedAttempts === undefined ? sql`` : sql`AND d.attempts = ${Math.trunc(options.expectedAttempts)}`;
   const claim = await getDb().execute<Claimed>(sql`
     UPDATE webhook_deliveries d
     SET attempts = d.attempts + 1, locked_until = now() + ${CLAIM_MS} * interval '1 millisecond', updated_at = now()
-    WHERE d.id = ${deliveryId} AND d.status = 'pending' AND (d.locked_until IS NULL OR d.locked_until < now())
+    WHERE d.id = ${deliveryId} AND d.status = 'pending' AND (d.locked_until IS NULL OR d.locked_until < now()) ${expected}
     RETURNING d.id::int AS id, d.event_id, d.body, d.attempts,
       (SELECT url FROM webhook_endpoints w WHERE w.app_id = d.app_id) AS url,
       (SELECT secret_encrypted FROM webhook_endpoints w WHERE w.app_id = d.app_id) AS secret_encrypted`);

@@ -5,7 +5,8 @@ import { enqueue } from '../jobs/queue';
 
 export const DELIVERY_QUEUE = 'webhook-delivery' as const;
 
-export type DeliveryJob = { deliveryId: number };
+/** A delivery job: make attempt `attempts + 1` of delivery `deliveryId` (older payloads lack `attempts`). */
+export type DeliveryJob = { deliveryId: number; attempts?: number };
 
 /**
  * Enqueue the attempt after `attempts` attempts of delivery `deliveryId`, `delaySeconds` from now.
@@ -13,7 +14,7 @@ export type DeliveryJob = { deliveryId: number };
  * for, and the next one can be queued while this one's job is still finishing.
  */
 export async function scheduleDelivery(deliveryId: number, attempts: number, delaySeconds = 0): Promise<void> {
-  const data: DeliveryJob = { deliveryId };
+  const data: DeliveryJob = { deliveryId, attempts };
   await enqueue(DELIVERY_QUEUE, data, {
     singletonKey: `webhook-delivery:${deliveryId}:${attempts}`,
     ...(delaySeconds > 0 ? { startAfterSeconds: Math.ceil(delaySeconds) } : {}),

@@ -165,7 +165,7 @@ describe(`webhook deliveries on ${kind}`, () => {
 
     const deliveryId = await announceReadings({ clientId: app.clientId, userId, humanId, types: ['steps', 'heart_rate', 'steps'], count: 1440, updatedSince });
     expect(deliveryId).toEqual(expect.any(Number));
-    expect(enqueued).toEqual([{ queue: 'webhook-delivery', data: { deliveryId }, options: expect.objectContaining({ singletonKey: `webhook-delivery:${deliveryId}:0` }) }]);
+    expect(enqueued).toEqual([{ queue: 'webhook-delivery', data: { deliveryId, attempts: 0 }, options: expect.objectContaining({ singletonKey: `webhook-delivery:${deliveryId}:0` }) }]);
 
     await runJobsOf(deliveryId!); // first attempt: the receiver answers 500
     expect(receiver.received).toHaveLength(1);
@@ -224,13 +224,21 @@ describe(`webhook deliveries on ${kind}`, () => {
     expect(delivery).toMatchObject({ status: 'failed', attempts: MAX_ATTEMPTS, lastResponseStatus: 503, nextAttemptAt: null });
   });
 
-  it('are attempted once at a time: a second worker does not send a delivery already in flight', async () => {
+  it('are attempted once at a time: a second worker does not send a delivery already in flight, nor a stale job its attempt again', async () => {
     const { app, humanId, userId } = await appWithWebhook();
-    const deliveryId = (await announceReadings({ appId: undefined, clientId: app.clientId, userId, humanId, types: ['steps'], count: 3, updatedSince: new Date() }))!;
+    receiver.answerWith(500);
+    const deliveryId = (await announceReadings({ clientId: app.clientId, userId, humanId, types: ['steps'], count: 3, updatedSince: new Date() }))!;
     const results = await Promise.all([deliverOnce(deliveryId), deliverOnce(deliveryId), deliverOnce(deliveryId)]);
-    expect(results.filter((r) => r.outcome === 'succeeded')).toHaveLength(1);
+    expect(results.filter((r) => r.outcome === 'retry')).toHaveLength(1);
     expect(results.filter((r) => r.outcome === 'skipped')).toHaveLength(2);
     expect(receiver.received).toHaveLength(1);
+    // The first job (for attempt 1) again, e.g. pg-boss retrying it: attempt 1 was made, so nothing is sent.
+    await runDeliveryJob({ data: { deliveryId, attempts: 0 } });
+    expect(receiver.received).toHaveLength(1);
+    // The job for attempt 2 makes it.
+    await runDeliveryJob({ data: { deliveryId, attempts: 1 } });
+    expect(receiver.received).toHaveLength(2);
+    expect((await listDeliveries(app.owner, app.clientId)).deliveries[0]).toMatchObject({ status: 'succeeded', attempts: 2 });
   });
 
   it('can be redelivered by hand with the same webhook-id and body, and the log shows each attempt', async () => {

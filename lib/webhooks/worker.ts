@@ -13,9 +13,10 @@ export const DELIVERY_CONCURRENCY = 8;
 /** Run one delivery job: one attempt, then the next one queued at its time. */
 export async function runDeliveryJob(job: { data: DeliveryJob }): Promise<void> {
   const deliveryId = Number(job.data.deliveryId);
-  if (!Number.isSafeInteger(deliveryId)) return;
+  const attempts = job.data.attempts === undefined ? undefined : Number(job.data.attempts);
+  if (!Number.isSafeInteger(deliveryId) || (attempts !== undefined && !Number.isSafeInteger(attempts))) return;
   try {
-    const result = await deliverOnce(deliveryId);
+    const result = await deliverOnce(deliveryId, { expectedAttempts: attempts });
     if (result.outcome === 'retry') await scheduleDelivery(deliveryId, result.attempts, result.delayMs / 1000);
   } catch (error) {
     logDeliveryError(deliveryId, error);
