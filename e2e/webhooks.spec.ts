@@ -25,7 +25,7 @@ async function createAppInPortal(page: Page): Promise<{ name: string; clientId: 
   await dialog.getByRole('button', { name: 'Create app' }).click();
   await expect(dialog.getByText('You will not see this again.')).toBeVisible({ timeout: 30_000 });
   const clientId = (await dialog.getByRole('link', { name: `Open ${name}` }).getAttribute('href'))!.split('/').pop()!;
-  await dialog.getByRole('button', { name: 'Done' }).click();
+  await dialog.getByRole('button', { name: 'Close' }).first().click();
   return { name, clientId };
 }
 

@@ -44,9 +44,9 @@ export default async function WebhooksPage({
       <div className="flex flex-col gap-3 sm:flex-row sm:items-center sm:justify-between">
         <div className="min-w-0">
           <h2 id="webhooks-heading" className="text-2xl font-semibold tracking-tight">Webhook deliveries</h2>
-          <p className="mt-1 text-sm break-all text-zinc-600 dark:text-zinc-400">
+          <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">
             {settings.url ? (
-              <>To <span className="font-mono">{settings.url}</span> · <Link href={`/apps/${app.clientId}/settings#webhooks-heading`} className="text-brand-700 underline dark:text-brand-100">Change</Link></>
+              <>To <span className="font-mono break-all">{settings.url}</span> · <Link href={`/apps/${app.clientId}/settings#webhooks-heading`} className="text-brand-700 underline dark:text-brand-100">Change</Link></>
             ) : (
               <>No notify URL yet: <Link href={`/apps/${app.clientId}/settings#webhooks-heading`} className="text-brand-700 underline dark:text-brand-100">add one</Link> to receive webhooks.</>
             )}
