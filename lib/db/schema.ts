@@ -281,6 +281,9 @@ export const webhookEndpoints = pgTable('webhook_endpoints', {
   /** What the portal may show of the secret: `whsec_` + its first and last four characters. */
   secretHint: text('secret_hint').notNull(),
   secretRotatedAt: at('secret_rotated_at').notNull().defaultNow(),
+  /** After a rotation, deliveries are signed with the replaced secret too until it expires (a second `v1,` signature). */
+  previousSecretEncrypted: text('previous_secret_encrypted'),
+  previousSecretExpiresAt: at('previous_secret_expires_at'),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });

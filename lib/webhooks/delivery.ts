@@ -113,7 +113,10 @@ export function postWebhook(url: URL, headers: Record<string, string>, body: str
   });
 }
 
-type Claimed = { id: number; event_id: string; body: string; attempts: number; url: string | null; secret_encrypted: string | null };
+type Claimed = {
+  id: number; event_id: string; body: string; attempts: number;
+  url: string | null; secret_encrypted: string | null; previous_secret_encrypted: string | null;
+};
 
 /**
  * Make one attempt at delivery `deliveryId` if it is pending and not being attempted elsewhere:
@@ -133,7 +136,8 @@ export async function deliverOnce(deliveryId: number, options: { now?: Date; exp
     WHERE d.id = ${deliveryId} AND d.status = 'pending' AND (d.locked_until IS NULL OR d.locked_until < now()) ${expected}
     RETURNING d.id::int AS id, d.event_id, d.body, d.attempts,
       (SELECT url FROM webhook_endpoints w WHERE w.app_id = d.app_id) AS url,
-      (SELECT secret_encrypted FROM webhook_endpoints w WHERE w.app_id = d.app_id) AS secret_encrypted`);
+      (SELECT secret_encrypted FROM webhook_endpoints w WHERE w.app_id = d.app_id) AS secret_encrypted,
+      (SELECT previous_secret_encrypted FROM webhook_endpoints w WHERE w.app_id = d.app_id AND previous_secret_expires_at > now()) AS previous_secret_encrypted`);
   const job = claim.rows[0];
   if (!job) return { outcome: 'skipped' };
 
@@ -144,7 +148,8 @@ export async function deliverOnce(deliveryId: number, options: { now?: Date; exp
     result = { status: null, excerpt: null, error: 'The app has no notify URL any more.', durationMs: 0 };
     isFinal = true;
   } else {
-    const headers = signedHeaders(decrypt(job.secret_encrypted), job.event_id, options.now ?? new Date(), job.body);
+    const secrets = [job.secret_encrypted, ...(job.previous_secret_encrypted ? [job.previous_secret_encrypted] : [])].map(decrypt);
+    const headers = signedHeaders(secrets, job.event_id, options.now ?? new Date(), job.body);
     result = await postWebhook(new URL(job.url), headers, job.body, allowPrivate);
     // A refused destination stays refused: retrying would knock on the same private address.
     isFinal = result.isRefused === true;

@@ -20,6 +20,8 @@ export type WebhookSettings = {
   /** e.g. `whsec_Ab3d…xY9=`: enough to tell secrets apart, never enough to sign. */
   secretHint: string | null;
   secretRotatedAt: Date | null;
+  /** Until when the secret replaced by the last rotation still signs deliveries too (null: it no longer does). */
+  previousSecretExpiresAt: Date | null;
   /** Whether this installation delivers to private addresses (WEARHOUSE_WEBHOOKS_ALLOW_PRIVATE). */
   allowsPrivateAddresses: boolean;
 };
@@ -44,13 +46,19 @@ export async function getWebhookSettings(caller: Caller, clientId: string): Prom
   portalOnly(caller);
   const appId = await appIdFor(caller, clientId);
   const [row] = await getDb()
-    .select({ url: webhookEndpoints.url, secretHint: webhookEndpoints.secretHint, secretRotatedAt: webhookEndpoints.secretRotatedAt })
+    .select({
+      url: webhookEndpoints.url,
+      secretHint: webhookEndpoints.secretHint,
+      secretRotatedAt: webhookEndpoints.secretRotatedAt,
+      previousSecretExpiresAt: sql<string | null>`CASE WHEN ${webhookEndpoints.previousSecretExpiresAt} > now() THEN to_json(${webhookEndpoints.previousSecretExpiresAt})#>>'{}' END`,
+    })
     .from(webhookEndpoints)
     .where(eq(webhookEndpoints.appId, appId));
   return {
     url: row?.url ?? null,
     secretHint: row?.secretHint ?? null,
     secretRotatedAt: row?.secretRotatedAt ?? null,
+    previousSecretExpiresAt: row?.previousSecretExpiresAt ? new Date(row.previousSecretExpiresAt) : null,
     allowsPrivateAddresses: config().WEARHOUSE_WEBHOOKS_ALLOW_PRIVATE,
   };
 }
@@ -95,7 +103,14 @@ export async function saveWebhookUrl(caller: Caller, clientId: string, input: st
   return { settings: await getWebhookSettings(caller, clientId), secret: created ? secret.value : null };
 }
 
-/** Replace the signing secret; deliveries from now on are signed with the new one only. Returns it in full. */
+/** How long a replaced signing secret keeps signing deliveries beside the new one. */
+export const SECRET_OVERLAP_HOURS = 24;
+
+/**
+ * Replace the signing secret. For SECRET_OVERLAP_HOURS, deliveries carry a signature with the
+ * replaced secret too (Standard Webhooks' space-separated signatures), so the receiver can switch
+ * without dropping events. Returns the new secret in full.
+ */
 export async function rotateWebhookSecret(caller: Caller, clientId: string): Promise<string> {
   portalOnly(caller);
   const appId = await appIdFor(caller, clientId);
@@ -103,7 +118,14 @@ export async function rotateWebhookSecret(caller: Caller, clientId: string): Pro
   await getDb().transaction(async (tx) => {
     const updated = await tx
       .update(webhookEndpoints)
-      .set({ secretEncrypted: encrypt(secret.value), secretHint: secret.hint, secretRotatedAt: sql`now()`, updatedAt: sql`now()` })
+      .set({
+        previousSecretEncrypted: sql`${webhookEndpoints.secretEncrypted}`,
+        previousSecretExpiresAt: sql`now() + ${SECRET_OVERLAP_HOURS} * interval '1 hour'`,
+        secretEncrypted: encrypt(secret.value),
+        secretHint: secret.hint,
+        secretRotatedAt: sql`now()`,
+        updatedAt: sql`now()`,
+      })
       .where(eq(webhookEndpoints.appId, appId))
       .returning({ appId: webhookEndpoints.appId });
     if (!updated.length) throw notFound('This app has no webhook yet: save a notify URL first.');

@@ -21,11 +21,14 @@ export const newEventId = () => `msg_${randomBytes(16).toString('base64url')}`;
 
 export type SignedHeaders = { 'webhook-id': string; 'webhook-timestamp': string; 'webhook-signature': string };
 
-/** The three Standard Webhooks headers for sending `body` as event `eventId` at `at`. */
-export function signedHeaders(secret: string, eventId: string, at: Date, body: string): SignedHeaders {
+/**
+ * The three Standard Webhooks headers for sending `body` as event `eventId` at `at`, signed with
+ * each of `secrets` (space-separated signatures: during a rotation receivers verify with either).
+ */
+export function signedHeaders(secrets: string | string[], eventId: string, at: Date, body: string): SignedHeaders {
   return {
     'webhook-id': eventId,
     'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-    'webhook-signature': new Webhook(secret).sign(eventId, at, body),
+    'webhook-signature': [secrets].flat().map((secret) => new Webhook(secret).sign(eventId, at, body)).join(' '),
   };
 }

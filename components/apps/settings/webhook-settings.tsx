@@ -9,6 +9,7 @@ import { Button } from '@/components/ui/button';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { Dialog, DialogActions, DialogClose } from '@/components/ui/dialog';
 import { Input } from '@/components/ui/input';
+import { LocalTime } from '@/components/ui/local-time';
 import type { WebhookSettings as Settings } from '@/lib/webhooks/settings';
 import { idle, type FormState } from '../action-state';
 import { NotShownAgain, OneTimeSecret } from '../one-time-secret';
@@ -66,6 +67,9 @@ export function WebhookSettings({ clientId, settings, save, rotate, remove }: { 
           <div>
             <p className="text-sm font-medium">Signing secret</p>
             <p className="mt-1 font-mono text-sm text-zinc-600 dark:text-zinc-400"><span className="sr-only">Starts and ends with </span>{settings.secretHint}</p>
+            {settings.previousSecretExpiresAt ? (
+              <p className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">The previous secret also signs deliveries until <LocalTime value={settings.previousSecretExpiresAt} />.</p>
+            ) : null}
           </div>
           <div className="flex flex-wrap gap-2">
             <Link
@@ -107,7 +111,7 @@ function RotateSecretButton({ clientId, rotate, onRotated }: { clientId: string;
       if (result.status === 'done') {
         setIsOpen(false);
         onRotated(result.result.secret);
-        toast.success('Signing secret rotated. Deliveries are now signed with the new one.');
+        toast.success('Signing secret rotated. The old one keeps signing beside it for 24 hours.');
       } else if (result.status === 'error') {
         setError(result.message);
       }
@@ -118,7 +122,7 @@ function RotateSecretButton({ clientId, rotate, onRotated }: { clientId: string;
         <RefreshCw aria-hidden="true" className="size-4" />
         Rotate signing secret
       </Button>
-      <Dialog open={isOpen} onOpenChange={setIsOpen} title="Rotate the signing secret?" description="Deliveries are signed with the new secret at once: your endpoint rejects them until it uses the new one.">
+      <Dialog open={isOpen} onOpenChange={setIsOpen} title="Rotate the signing secret?" description="Deliveries are signed with the new secret at once. For 24 hours they carry a second signature made with the current one, so your endpoint can switch over without rejecting any.">
         {error ? <p role="alert" className="text-sm text-red-700 dark:text-red-400">{error}</p> : null}
         <DialogActions>
           <DialogClose>

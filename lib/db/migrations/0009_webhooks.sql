@@ -7,6 +7,8 @@ CREATE TABLE "webhook_endpoints" (
 	"secret_encrypted" text NOT NULL,
 	"secret_hint" text NOT NULL,
 	"secret_rotated_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"previous_secret_encrypted" text,
+	"previous_secret_expires_at" timestamp (3) with time zone,
 	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );--> statement-breakpoint
