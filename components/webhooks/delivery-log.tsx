@@ -1,5 +1,6 @@
 // The delivery log's table: one row per event (newest first) with its status, attempts, the last
 // response code, when the next attempt is due, and each attempt's details on demand.
+import Link from 'next/link';
 import { Badge, type BadgeTone } from '@/components/ui/badge';
 import { LocalTime } from '@/components/ui/local-time';
 import type { Delivery } from '@/lib/webhooks/deliveries';
@@ -64,7 +65,13 @@ export function DeliveryLog({ clientId, deliveries, redeliver, isFirstPage }: { 
                     )}
                   </details>
                 </td>
-                <td className="px-2.5 py-2 font-mono text-xs">{delivery.humanId ?? <span className="text-zinc-500 dark:text-zinc-400">—</span>}</td>
+                <td className="px-2.5 py-2 font-mono text-xs">
+                  {delivery.humanId ? (
+                    <Link href={`/apps/${clientId}/users/${delivery.humanId}`} className="text-brand-700 hover:underline dark:text-brand-100">{delivery.humanId}</Link>
+                  ) : (
+                    <span className="text-zinc-500 dark:text-zinc-400">—</span>
+                  )}
+                </td>
                 <td className="px-2.5 py-2"><Badge tone={STATUS[delivery.status].tone}>{STATUS[delivery.status].label}</Badge></td>
                 <td className="px-2.5 py-2 tabular-nums">{delivery.attempts}</td>
                 <td className="max-w-xs px-2.5 py-2">{responseOf(delivery.lastResponseStatus, delivery.lastError)}</td>

@@ -134,6 +134,8 @@ export async function deliverOnce(deliveryId: number, options: { now?: Date; exp
     UPDATE webhook_deliveries d
     SET attempts = d.attempts + 1, locked_until = now() + ${CLAIM_MS} * interval '1 millisecond', updated_at = now()
     WHERE d.id = ${deliveryId} AND d.status = 'pending' AND (d.locked_until IS NULL OR d.locked_until < now()) ${expected}
+      -- A deleted user's events are not sent any more (the purge removes them with the user).
+      AND (d.user_id IS NULL OR EXISTS (SELECT 1 FROM users u WHERE u.id = d.user_id AND u.deleted_at IS NULL))
     RETURNING d.id::int AS id, d.event_id, d.body, d.attempts,
       (SELECT url FROM webhook_endpoints w WHERE w.app_id = d.app_id) AS url,
       (SELECT secret_encrypted FROM webhook_endpoints w WHERE w.app_id = d.app_id) AS secret_encrypted,

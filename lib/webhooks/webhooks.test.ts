@@ -375,10 +375,13 @@ describe(`webhook deliveries on ${kind}`, () => {
     expect(enqueued.filter((j) => j.data.deliveryId === deliveryId)).toHaveLength(1);
   });
 
-  it('go with their user when the user is deleted and purged', async () => {
+  it('are not sent once their user is deleted, and go with the user when it is purged', async () => {
     const { app, humanId, userId } = await appWithWebhook();
-    await announceReadings({ clientId: app.clientId, userId, humanId, types: ['steps'], count: 1, updatedSince: new Date() });
+    const deliveryId = (await announceReadings({ clientId: app.clientId, userId, humanId, types: ['steps'], count: 1, updatedSince: new Date() }))!;
     await deleteUser(app.owner, app.clientId, humanId);
+    expect(await deliverOnce(deliveryId)).toEqual({ outcome: 'skipped' });
+    expect(receiver.received).toEqual([]);
+    expect(await announceReadings({ clientId: app.clientId, userId, humanId, types: ['steps'], count: 1, updatedSince: new Date() })).toBeNull();
     await getDb().execute(sql`DELETE FROM users WHERE id = ${userId}`); // what the purge's last step does
     expect((await listDeliveries(app.owner, app.clientId)).deliveries).toEqual([]);
   });

@@ -34,6 +34,7 @@ export async function requeueOverdueDeliveries(graceMs = 60_000, limit = 1_000):
     SELECT id::int AS id, attempts FROM webhook_deliveries
     WHERE status = 'pending' AND next_attempt_at < now() - ${Math.trunc(graceMs)} * interval '1 millisecond'
       AND (locked_until IS NULL OR locked_until < now())
+      AND (user_id IS NULL OR EXISTS (SELECT 1 FROM users u WHERE u.id = user_id AND u.deleted_at IS NULL))
     ORDER BY next_attempt_at LIMIT ${Math.trunc(limit)}`);
   for (const row of overdue.rows) await scheduleDelivery(row.id, row.attempts);
   if (overdue.rows.length) log.info({ count: overdue.rows.length }, 'webhook deliveries re-enqueued');
