@@ -61,6 +61,8 @@ test('webhooks: a notify URL with a secret shown once, a test event in the deliv
     // hooks.invalid never resolves (RFC 6761): accepted when saved, its attempts fail and are logged.
     const secret = await saveNotifyUrl(page, deliversToLoopback ? receiver.url : 'https://hooks.invalid/wearhouse');
     await expectNoSeriousAxeViolations(page);
+    await page.getByRole('heading', { name: 'Webhooks', level: 3 }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: test.info().outputPath('webhook-settings.png') });
 
     // The Webhooks tab: the log is empty until a test event is sent.
     await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
