@@ -144,17 +144,27 @@ export async function deliverOnce(deliveryId: number, options: { now?: Date; exp
   if (!job) return { outcome: 'skipped' };
 
   const allowPrivate = config().WEARHOUSE_WEBHOOKS_ALLOW_PRIVATE;
-  let result: AttemptResult;
+  let result: AttemptResult = { status: null, excerpt: null, error: null, durationMs: 0 };
   let isFinal = false;
   if (!job.url || !job.secret_encrypted) {
     result = { status: null, excerpt: null, error: 'The app has no notify URL any more.', durationMs: 0 };
     isFinal = true;
   } else {
-    const secrets = [job.secret_encrypted, ...(job.previous_secret_encrypted ? [job.previous_secret_encrypted] : [])].map(decrypt);
-    const headers = signedHeaders(secrets, job.event_id, options.now ?? new Date(), job.body);
-    result = await postWebhook(new URL(job.url), headers, job.body, allowPrivate);
-    // A refused destination stays refused: retrying would knock on the same private address.
-    isFinal = result.isRefused === true;
+    let secrets: string[] | null = null;
+    try {
+      secrets = [job.secret_encrypted, ...(job.previous_secret_encrypted ? [job.previous_secret_encrypted] : [])].map(decrypt);
+    } catch (error) {
+      // The installation's key changed: no attempt can be signed until the secret is rotated.
+      logDeliveryError(job.id, error);
+      result = { status: null, excerpt: null, error: 'The signing secret cannot be decrypted (was WEARHOUSE_SECRET_KEY changed?): rotate it in Settings.', durationMs: 0 };
+      isFinal = true;
+    }
+    if (secrets) {
+      const headers = signedHeaders(secrets, job.event_id, options.now ?? new Date(), job.body);
+      result = await postWebhook(new URL(job.url), headers, job.body, allowPrivate);
+      // A refused destination stays refused: retrying would knock on the same private address.
+      isFinal = result.isRefused === true;
+    }
   }
 
   const succeeded = result.status !== null && result.status >= 200 && result.status < 300;

@@ -291,6 +291,18 @@ describe(`webhook deliveries on ${kind}`, () => {
     expect((await refusal(sendTestEvent(bare.owner, bare.clientId)))?.message).toMatch(/notify URL/);
   });
 
+  it('fail with a reason, not a crash, when the signing secret cannot be decrypted', async () => {
+    const { app, humanId, userId } = await appWithWebhook();
+    vi.spyOn(log, 'error').mockImplementation((() => {}) as never);
+    // What a changed WEARHOUSE_SECRET_KEY leaves behind: a ciphertext this key cannot open.
+    await getDb().execute(sql`UPDATE webhook_endpoints SET secret_encrypted = 'v1:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA:AAAA'
+      WHERE app_id = (SELECT id FROM apps WHERE client_id = ${app.clientId})`);
+    const deliveryId = (await announceReadings({ clientId: app.clientId, userId, humanId, types: ['steps'], count: 1, updatedSince: new Date() }))!;
+    expect(await deliverOnce(deliveryId)).toMatchObject({ outcome: 'failed', attempts: 1 });
+    expect((await listDeliveries(app.owner, app.clientId)).deliveries[0]!.lastError).toMatch(/cannot be decrypted/);
+    expect(receiver.received).toEqual([]);
+  });
+
   it('are keyset paged newest first', async () => {
     const { app, humanId, userId } = await appWithWebhook();
     const ids: number[] = [];
