@@ -19,6 +19,7 @@ import { errorFields, log } from '../log';
 import { syncCatalog } from '../sources/catalog';
 import { stopJobs } from '../jobs/queue';
 import { startSyncWorkers } from '../sources/sync';
+import { startWebhookWorker } from '../webhooks/worker';
 import { startPurger, type Purger } from '../users/purge';
 import { buildPortal, buildState, productionBuildProblem } from './build';
 import { createAppServer, type AppServer } from './http';
@@ -148,6 +149,7 @@ async function main() {
   purger = startPurger(); // resumes any purge a previous run left unfinished
   tokenCleanup = startTokenCleanup(); // expired Connect tokens, in short batches
   await startSyncWorkers(); // likewise any sync queued or left half-done (lib/jobs/queue.ts, pg-boss)
+  await startWebhookWorker(); // webhook deliveries due, and any recorded but never queued
 
   const firstStart = await setUpFirstStart({
     baseUrl,
