@@ -4,22 +4,14 @@
 // the dialog that asked, once.
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import type { FieldErrors, FormState } from '@/components/apps/action-state';
+import type { FormState } from '@/components/apps/action-state';
 import { requireAccount } from '@/lib/auth/session';
-import { DomainError } from '@/lib/errors';
 import { removeWebhook, rotateWebhookSecret, saveWebhookUrl } from '@/lib/webhooks/settings';
+import { refused as refusedFor } from './refused';
+
+const refused = (error: unknown) => refusedFor(error, { notFound: 'This app or its webhook no longer exists.' });
 
 const ClientId = z.string().regex(/^[0-9a-f]{40}$/, 'No such app.');
-
-/** Domain errors a person can act on become a message; anything else is a bug and stays a 500. */
-function refused(error: unknown): { status: 'error'; message: string; errors?: FieldErrors } {
-  if (error instanceof DomainError && error.status < 500) {
-    const errors: FieldErrors = {};
-    for (const issue of error.extra.issues ?? []) (errors[issue.path] ??= []).push(issue.message);
-    return { status: 'error', message: error.status === 404 ? 'This app or its webhook no longer exists.' : error.message, errors };
-  }
-  throw error;
-}
 
 const revalidate = (clientId: string) => {
   revalidatePath(`/apps/${clientId}/settings`);
