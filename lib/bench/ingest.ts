@@ -3,8 +3,9 @@
 //   upload  POST /v1/human/{type}/readings with 10,000-reading batches over HTTP, several users at
 //           once: new readings, then the same batches again (a retry: all unchanged);
 //   delete  a user holding 1,000,000 readings deleted through the API and purged, while another
-//           client keeps reading through the API: the purge's duration and the longest stall.
-// Two more sections are to come with the sync queue and the Apple Health import (see SECTIONS).
+//           client keeps reading through the API: the purge's duration and the longest stall;
+//   backfill  one provider-year (Oura: heart rate every 5 minutes and the daily collections) read
+//           through the Oura stand-in by the production connector and stored: time and rate.
 // A script that prints figures (progress on stderr, markdown on stdout), not a test. `--help`.
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -13,8 +14,12 @@ import { createAccount } from '../accounts/accounts';
 import { createApp } from '../apps/apps';
 import { operator } from '../auth/caller';
 import { getDb } from '../db/client';
+import { ingestReadings } from '../readings/ingest';
 import { refreshRollups } from '../readings/rollups';
 import { connectSource } from '../sources/connections';
+import { PROVIDERS } from '../sources/oauth/providers';
+import { ouraConnector } from '../sources/oura/connector';
+import { startOuraStandIn } from '../testing/stand-ins/oura';
 import { startPurger } from '../users/purge';
 import { createUser, revealTokens } from '../users/users';
 import {
@@ -25,10 +30,11 @@ const HELP = `Usage: npm run bench:ingest -- [options]
 
   --postgres         PostgreSQL instead of the embedded engine: a fresh database on DATABASE_URL's
                      server (default postgres://postgres@127.0.0.1:5432/test), dropped afterwards
-  --only KEYS        only these sections, comma-separated: upload, delete
+  --only KEYS        only these sections, comma-separated: upload, delete, backfill
   --batches N        upload: 10,000-reading batches sent (default 40; 8 with --quick)
   --concurrency N    upload: batches in flight at once, each for its own user (default 4)
   --readings N       delete: readings held by the deleted user (default 1000000; 100000 with --quick)
+  --days N           backfill: days of provider history (default 365; 30 with --quick)
   --keep             keep the database (or data folder) and print where
   --quick            a short run to check that everything works
   --help
@@ -37,14 +43,14 @@ Progress goes to stderr; the results (markdown) to stdout.`;
 
 const BATCH = 10_000;
 
-type Options = { postgres: boolean; only?: Set<string>; batches: number; concurrency: number; readings: number; keep: boolean };
+type Options = { postgres: boolean; only?: Set<string>; batches: number; concurrency: number; readings: number; days: number; keep: boolean };
 
 function parseOptions(argv: string[]): Options | null {
   const { values } = parseArgs({
     args: argv,
     options: {
       postgres: { type: 'boolean', default: false }, only: { type: 'string' }, batches: { type: 'string' },
-      concurrency: { type: 'string' }, readings: { type: 'string' }, keep: { type: 'boolean', default: false },
+      concurrency: { type: 'string' }, readings: { type: 'string' }, days: { type: 'string' }, keep: { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
     },
   });
@@ -57,6 +63,7 @@ function parseOptions(argv: string[]): Options | null {
     batches: wholeNumber('batches', values.batches, values.quick ? 8 : 40, 1),
     concurrency: wholeNumber('concurrency', values.concurrency, 4, 1),
     readings: wholeNumber('readings', values.readings, values.quick ? 100_000 : 1_000_000, 1_000),
+    days: wholeNumber('days', values.days, values.quick ? 30 : 365, 1),
     keep: values.keep,
   };
 }
@@ -67,14 +74,11 @@ type Context = { options: Options; db: BenchDatabase; server: Server; clientId: 
 type Findings = { rows: [string, string][]; notes?: string[] };
 type Section = { key: string; title: string; run(context: Context): Promise<Findings> };
 
-/**
- * The sections, in order. Extension points for the integrator: `backfill` (one provider-year of
- * intraday heart rate through the provider stand-in, via the sync queue) and `apple-health` (the
- * import of a generated export.zip: rate and peak memory) go here as further entries.
- */
+/** The sections, in order. */
 const SECTIONS: Section[] = [
   { key: 'upload', title: 'Upload (POST /v1/human/heart_rate/readings, 10,000 readings per request)', run: benchUpload },
   { key: 'delete', title: 'Deleting a user with many readings while others read', run: benchDelete },
+  { key: 'backfill', title: 'Provider backfill (Oura through its stand-in)', run: benchBackfill },
 ];
 
 // ---- upload ------------------------------------------------------------------------------------
@@ -204,6 +208,52 @@ async function benchDelete({ options, server, clientId, appKey }: Context): Prom
     ],
     notes: ['Goal: the delete never stalls other requests more than 100 ms (the longest reader request above).'],
   };
+}
+
+// ---- backfill ----------------------------------------------------------------------------------
+
+async function benchBackfill({ options, clientId }: Context): Promise<Findings> {
+  const redirect = 'http://127.0.0.1/connect/callback/oura';
+  const oura = await startOuraStandIn({ redirectUris: [redirect] });
+  try {
+    oura.addUser({ historyDays: options.days, tzOffsetMinutes: 60 });
+    const { humanId } = await newUserToken(clientId);
+    const connectionId = await connectSource(operator, clientId, humanId, 'oura');
+    // The bench's own token plumbing (one authorization, then Bearer): what is measured is the
+    // production connector's paging and mapping and the ingest, not the consent popup.
+    const authorize = new URL(oura.authorizationEndpoint);
+    authorize.search = new URLSearchParams({ response_type: 'code', client_id: oura.client.clientId, redirect_uri: redirect, scope: PROVIDERS.oura.scopes.join(' ') }).toString();
+    const code = new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
+    const { access_token: token } = (await (await fetch(oura.tokenEndpoint, {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirect, client_id: oura.client.clientId, client_secret: oura.client.clientSecret }),
+    })).json()) as { access_token: string };
+
+    let written = 0;
+    const began = performance.now();
+    await ouraConnector({ apiBaseUrl: oura.url, historyDays: options.days }).sync({
+      connectionId, humanId, clientId, sourceId: 'oura', connectedSince: new Date(), historySyncedAt: null, lastSyncAt: null,
+      newestReadingAt: null, now: oura.now(), signal: new AbortController().signal,
+      write: async (page) => {
+        written += page.length;
+        await ingestReadings(operator, { clientId, connectionId }, page);
+      },
+      providerFetch: (url, init = {}) => fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } }),
+    });
+    const seconds = (performance.now() - began) / 1000;
+    log(`backfill: ${written.toLocaleString('en')} readings in ${seconds.toFixed(1)} s`);
+    return {
+      rows: [
+        ['days of history', String(options.days)],
+        ['requests to the provider', String(oura.counters.dataRequests)],
+        ['readings stored', written.toLocaleString('en')],
+        ['backfill time', `**${seconds.toFixed(1)} s** (${rate(written / seconds)} readings/s)`],
+      ],
+      notes: ['The stand-in answers on this machine: the time is Wearhouse\'s (paging, mapping, ingest), not a network\'s.'],
+    };
+  } finally {
+    await oura.close();
+  }
 }
 
 // ---- run -----------------------------------------------------------------------------------------
