@@ -189,9 +189,9 @@ const refreshing = new Map<number, Promise<LoadedGrant>>();
  * refresh tokens are single-use: the rotated one must be kept). `stale` is the grant the caller
  * found wanting; if the stored one is already newer (refreshed meanwhile), that one is used.
  * The store is a compare-and-set on the sealed value, so two refreshes in two processes cannot
- * overwrite each other's newer grant.
+ * overwrite each other's newer grant. `now` dates the new token's expiry (the clock that checks it).
  */
-export function refreshConnectionGrant(stale: LoadedGrant): Promise<LoadedGrant> {
+export function refreshConnectionGrant(stale: LoadedGrant, now = Date.now()): Promise<LoadedGrant> {
   const running = refreshing.get(stale.connectionId);
   if (running) return running;
   const refresh = (async () => {
@@ -209,7 +209,7 @@ export function refreshConnectionGrant(stale: LoadedGrant): Promise<LoadedGrant>
       log.warn({ event: 'oauth.refresh_failed', provider, connectionId: current.connectionId, err: errorFields(failure) }, 'provider token refresh failed');
       throw failure;
     }
-    const renewed = grantFrom(provider, tokens, current.grant);
+    const renewed = grantFrom(provider, tokens, current.grant, now);
     const sealed = sealGrant(renewed);
     const stored = await getDb().execute(sql`
       UPDATE connections SET credentials_encrypted = ${sealed}, updated_at = now()
@@ -256,11 +256,11 @@ export function providerFetchFor(connectionId: number, options: { now?: () => Da
     if (target.origin !== base.origin || !target.pathname.startsWith(base.pathname)) {
       throw new Error(`Refusing to send a ${PROVIDERS[provider].name} token to ${target.origin}: not the provider's API.`);
     }
-    if (isExpired(loaded.grant, now())) loaded = await refreshConnectionGrant(loaded);
+    if (isExpired(loaded.grant, now())) loaded = await refreshConnectionGrant(loaded, now());
     let response = await send(target, loaded.grant.accessToken, init);
     if (response.status === 401) {
       await response.body?.cancel();
-      loaded = await refreshConnectionGrant(loaded);
+      loaded = await refreshConnectionGrant(loaded, now());
       response = await send(target, loaded.grant.accessToken, init);
       if (response.status === 401) {
         await response.body?.cancel();
