@@ -100,12 +100,20 @@ export function ScalarReference({ entryUrl }: { entryUrl: string }) {
     };
     const observer = new MutationObserver(followTheme);
     observer.observe(document.documentElement, { attributes: true, attributeFilter: ['class'] });
+    // A tag's list of endpoints scrolls once it is long, and Scalar leaves it out of the tab order:
+    // keyboard users could not scroll it (axe: scrollable-region-focusable). Make each focusable,
+    // as it appears (Scalar renders sections lazily).
+    const focusableLists = new MutationObserver(() => {
+      for (const list of mountPoint.current?.querySelectorAll('ul.endpoints:not([tabindex])') ?? []) list.setAttribute('tabindex', '0');
+    });
+    if (mountPoint.current) focusableLists.observe(mountPoint.current, { childList: true, subtree: true });
     const systemTheme = window.matchMedia('(prefers-color-scheme: dark)');
     const followSystem = () => setTimeout(followTheme);
     systemTheme.addEventListener('change', followSystem);
     return () => {
       isCancelled = true;
       observer.disconnect();
+      focusableLists.disconnect();
       systemTheme.removeEventListener('change', followSystem);
       instance?.destroy();
     };
