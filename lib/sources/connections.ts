@@ -32,6 +32,8 @@ export type AvailableSource = { id: string; name: string; kind: string; dataType
 
 /** Kinds of source that can be connected today (the real providers come with a later issue). */
 const CONNECTABLE_KINDS = ['demo'] as const;
+/** Sources of other kinds that can be connected today: Apple Health takes an uploaded export (lib/sources/apple-health). */
+const CONNECTABLE_SOURCES = ['apple-health'] as const;
 /** Kinds the sync worker knows how to sync. */
 export const SYNCABLE_KINDS: readonly string[] = ['demo'];
 
@@ -39,7 +41,7 @@ export const SYNCABLE_KINDS: readonly string[] = ['demo'];
  * The user `humanId` of app `clientId`, if the caller may act on them: the app's own callers on any
  * of its users, an end user on themselves only (anyone else is reported missing).
  */
-async function userIdFor(caller: Caller, clientId: string, humanId: string): Promise<{ appId: number; userId: number }> {
+export async function userIdFor(caller: Caller, clientId: string, humanId: string): Promise<{ appId: number; userId: number }> {
   if (caller.kind === 'end-user') {
     if (caller.clientId !== clientId || caller.humanId !== humanId) throw notFound(`No user ${humanId}.`);
     const [live] = await getDb().select({ id: users.id }).from(users).where(and(eq(users.id, caller.userId), isNull(users.deletedAt)));
@@ -74,7 +76,7 @@ export async function availableSources(caller: Caller, clientId: string): Promis
     .select({ id: sources.id, name: sources.name, kind: sources.kind, dataTypes: sources.dataTypes, description: sources.description })
     .from(sources)
     .where(and(
-      sql`${sources.kind} = ANY(${sql.param([...CONNECTABLE_KINDS])}::source_kind[])`,
+      sql`(${sources.kind} = ANY(${sql.param([...CONNECTABLE_KINDS])}::source_kind[]) OR ${sources.id} = ANY(${sql.param([...CONNECTABLE_SOURCES])}::text[]))`,
       app.enabled === null ? undefined : sql`${sources.id} = ANY(${sql.param(app.enabled)}::text[])`,
     ))
     .orderBy(asc(sources.name), asc(sources.id));
