@@ -156,8 +156,9 @@ export async function receiveExport(
     throw error;
   }
   log.info({ event: 'import.received', importId: id, bytes }, 'Apple Health export received');
+  const queued = await getImport(caller, target, id);
   if (options.schedule !== false) scheduleImport(id);
-  return getImport(caller, target, id);
+  return queued;
 }
 
 type ImportRow = typeof imports.$inferSelect;

@@ -1,0 +1,135 @@
+// Apple Health export uploads over real HTTP, as an app's server (App Key) and as the user's own
+// app (their token) send them: the export is accepted and imported in the background, its
+// progress can be followed, and every bad upload gets the right 4xx in the route's error body —
+// an oversized one too, answered before the client has sent it all.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { reloadConfig } from '../config';
+import { generateExport, writeExportZip } from '../sources/apple-health/generate-export';
+import { drainImports, importsFolder, stopImports } from '../sources/apple-health/imports';
+import { basicAuth, startApi, type RunningApi } from '../testing/api';
+import { createTestApp, createTestUsers, type TestApp } from '../testing/fixtures';
+import { revealTokens } from '../users/users';
+
+const MAX_BYTES = 400_000;
+let api: RunningApi;
+let folder: string;
+let exportZip: string;
+let generatedReadings: number;
+beforeAll(async () => {
+  folder = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-apple-api-'));
+  process.env.WEARHOUSE_DATA_DIR = path.join(folder, 'data');
+  process.env.WEARHOUSE_IMPORT_MAX_BYTES = String(MAX_BYTES);
+  reloadConfig();
+  exportZip = path.join(folder, 'export.zip');
+  generatedReadings = (await generateExport(exportZip, { records: 3_000 })).readings;
+  api = await startApi();
+});
+afterAll(async () => {
+  await stopImports();
+  await api?.close();
+  fs.rmSync(folder, { recursive: true, force: true });
+});
+
+type ImportObject = { id: string; status: string; progress: number; recordsSeen: number; readingsWritten: number; error: string | null; humanId: string };
+
+async function expectError(response: Response, status: number, error: string, message: RegExp) {
+  expect(response.status).toBe(status);
+  const body = (await response.json()) as { statusCode: number; error: string; message: string };
+  expect(body).toEqual({ statusCode: status, error, message: expect.stringMatching(message) });
+}
+
+const developerUpload = (app: TestApp, humanId: string, body: BodyInit, headers: Record<string, string> = { 'Content-Type': 'application/zip' }) =>
+  fetch(`${api.baseUrl}/v1/apps/${app.clientId}/users/${humanId}/imports/apple-health`, {
+    method: 'POST', body, headers: { Authorization: basicAuth(app.appKey), ...headers }, duplex: 'half',
+  } as RequestInit);
+
+describe(`Apple Health uploads over HTTP on ${inject('databaseKind')}`, () => {
+  it("imports a developer's upload in the background and shows its progress until done", async () => {
+    const app = await createTestApp();
+    const [user] = await createTestUsers(app, 1);
+    const response = await developerUpload(app, user!.humanId, fs.readFileSync(exportZip));
+    expect(response.status).toBe(202);
+    const accepted = (await response.json()) as ImportObject;
+    expect(accepted).toMatchObject({ status: 'queued', humanId: user!.humanId, progress: 0 });
+    const location = response.headers.get('location')!;
+    expect(location).toBe(`${api.baseUrl}/v1/apps/${app.clientId}/users/${user!.humanId}/imports/${accepted.id}`);
+
+    await drainImports();
+    const done = await fetch(location, { headers: { Authorization: basicAuth(app.appKey) } });
+    expect(done.status).toBe(200);
+    expect(await done.json()).toMatchObject({ id: accepted.id, status: 'done', progress: 1, recordsSeen: 3_000, readingsWritten: generatedReadings, error: null });
+    expect(fs.readdirSync(importsFolder())).toEqual([]);
+
+    // Another app's key sees neither the user nor the import.
+    const other = await createTestApp();
+    await expectError(await fetch(location, { headers: { Authorization: basicAuth(other.appKey) } }), 403, 'Forbidden', /another app/);
+    await expectError(await fetch(`${api.baseUrl}/v1/apps/${app.clientId}/users/${user!.humanId}/imports/3b241101-e2bb-4255-8caf-4136c566a962`, {
+      headers: { Authorization: basicAuth(app.appKey) },
+    }), 404, 'Not Found', /No import/);
+  });
+
+  it("imports the end user's own upload with their token, and keeps it theirs", async () => {
+    const app = await createTestApp();
+    const [user, neighbour] = await createTestUsers(app, 2);
+    const { accessToken } = await revealTokens(app.owner, app.clientId, user!.humanId);
+    const { accessToken: neighbourToken } = await revealTokens(app.owner, app.clientId, neighbour!.humanId);
+    const response = await fetch(`${api.baseUrl}/v1/human/imports/apple-health`, {
+      method: 'POST', body: fs.readFileSync(exportZip), headers: { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'application/x-zip-compressed' },
+    });
+    expect(response.status).toBe(202);
+    const accepted = (await response.json()) as ImportObject;
+    expect(response.headers.get('location')).toBe(`${api.baseUrl}/v1/human/imports/${accepted.id}`);
+    await drainImports();
+
+    const mine = await fetch(`${api.baseUrl}/v1/human/imports/${accepted.id}`, { headers: { Authorization: `Bearer ${accessToken}` } });
+    expect(await mine.json()).toMatchObject({ status: 'done', readingsWritten: generatedReadings });
+    const list = await fetch(`${api.baseUrl}/v1/human/imports`, { headers: { Authorization: `Bearer ${accessToken}` } });
+    expect(((await list.json()) as ImportObject[]).map((i) => i.id)).toEqual([accepted.id]);
+    await expectError(await fetch(`${api.baseUrl}/v1/human/imports/${accepted.id}`, { headers: { Authorization: `Bearer ${neighbourToken}` } }), 404, 'Not Found', /No import/);
+    const sources = (await (await fetch(`${api.baseUrl}/v1/human/sources`, { headers: { Authorization: `Bearer ${accessToken}` } })).json()) as { source: string; historySync: { status: string } }[];
+    expect(sources).toEqual([expect.objectContaining({ source: 'apple-health', historySync: expect.objectContaining({ status: 'completed' }) })]);
+  });
+
+  it('refuses what is not an export with the right status and body, and keeps nothing of it', async () => {
+    const app = await createTestApp();
+    const [user] = await createTestUsers(app, 1);
+    const noExport = path.join(folder, 'no-export.zip');
+    await writeExportZip(noExport, 'just notes', 'notes/readme.txt');
+
+    await expectError(await developerUpload(app, user!.humanId, '{"a":1}', { 'Content-Type': 'application/json' }), 415, 'Unsupported Media Type', /application\/zip/);
+    await expectError(await developerUpload(app, user!.humanId, 'this is not a zip at all'), 415, 'Unsupported Media Type', /application\/zip/);
+    await expectError(await developerUpload(app, user!.humanId, fs.readFileSync(noExport)), 400, 'Bad Request', /no apple_health_export\/export\.xml/);
+    await expectError(await developerUpload(app, user!.humanId, Buffer.from('PK\u0003\u0004 and then garbage')), 400, 'Bad Request', /not a readable zip/);
+    await expectError(await developerUpload(app, user!.humanId, ''), 400, 'Bad Request', /empty/);
+    const { accessToken } = await revealTokens(app.owner, app.clientId, user!.humanId);
+    const viaToken = await fetch(`${api.baseUrl}/v1/human/imports/apple-health`, {
+      method: 'POST', body: fs.readFileSync(noExport), headers: { Authorization: `Bearer ${accessToken}`, 'Content-Type': 'application/zip' },
+    });
+    await expectError(viaToken, 400, 'Bad Request', /no apple_health_export\/export\.xml/);
+    await expectError(await fetch(`${api.baseUrl}/v1/human/imports/apple-health`, { method: 'POST', body: 'x', headers: { 'Content-Type': 'application/zip' } }), 401, 'Unauthorized', /access token/);
+    expect(fs.readdirSync(importsFolder())).toEqual([]);
+  });
+
+  it('answers 413 to an export over the cap, whether it declares its length or streams it', async () => {
+    const app = await createTestApp();
+    const [user] = await createTestUsers(app, 1);
+    const big = Buffer.concat([fs.readFileSync(exportZip).subarray(0, 4), Buffer.alloc(MAX_BYTES + 1)]);
+    await expectError(await developerUpload(app, user!.humanId, big), 413, 'Payload Too Large', /larger than/);
+
+    // Without a length: streamed in chunks, refused once past the cap, the rest left unread.
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 4 * MAX_BYTES) return controller.close();
+        const chunk = sent === 0 ? Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.alloc(65_532)]) : Buffer.alloc(65_536);
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    await expectError(await developerUpload(app, user!.humanId, stream), 413, 'Payload Too Large', /larger than/);
+    expect(fs.readdirSync(importsFolder())).toEqual([]);
+  });
+});
