@@ -55,8 +55,11 @@ describe(`the OpenAPI document on ${inject('databaseKind')}`, () => {
       'GET /app/users/{id}',
       'GET /v1/apps/{clientId}/users',
       'GET /v1/apps/{clientId}/users/{humanId}',
+      'GET /v1/apps/{clientId}/users/{humanId}/imports/{importId}',
       'GET /v1/human',
       'GET /v1/human/activities/summaries',
+      'GET /v1/human/imports',
+      'GET /v1/human/imports/{importId}',
       'GET /v1/human/profile',
       'GET /v1/human/sleeps/summaries',
       'GET /v1/human/sources',
@@ -64,9 +67,11 @@ describe(`the OpenAPI document on ${inject('databaseKind')}`, () => {
       'GET /v1/human/{type}/readings',
       'GET /v1/human/{type}/readings/{id}',
       'POST /v1/apps/{clientId}/users',
+      'POST /v1/apps/{clientId}/users/{humanId}/imports/apple-health',
       'POST /v1/connect/publictokens',
       'POST /v1/connect/token',
       'POST /v1/connect/tokens',
+      'POST /v1/human/imports/apple-health',
     ]);
   });
 
