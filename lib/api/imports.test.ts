@@ -6,7 +6,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import type { ConnectBoot } from '../../components/connect/types';
+import { mintSessionForUser } from '../connect/tokens';
+import type { WidgetStateView } from '../connect/widget';
 import { reloadConfig } from '../config';
+import { getDb } from '../db/client';
+import { apps } from '../db/schema';
 import { generateExport, writeExportZip } from '../sources/apple-health/generate-export';
 import { drainImports, importsFolder, stopImports } from '../sources/apple-health/imports';
 import { basicAuth, startApi, type RunningApi } from '../testing/api';
@@ -46,7 +52,41 @@ const developerUpload = (app: TestApp, humanId: string, body: BodyInit, headers:
     method: 'POST', body, headers: { Authorization: basicAuth(app.appKey), ...headers }, duplex: 'half',
   } as RequestInit);
 
+/** Connect opened for a new user of the app, as the widget's page holds it: its widget token. */
+async function openWidget(app: TestApp): Promise<{ widgetToken: string; humanId: string }> {
+  const [row] = await getDb().select({ id: apps.id }).from(apps).where(eq(apps.clientId, app.clientId));
+  const minted = await mintSessionForUser({ kind: 'client', appId: row!.id, clientId: app.clientId }, app.clientId, { externalId: `user-${Date.now()}-${Math.random()}` });
+  const html = await (await fetch(`${api.baseUrl}/connect?token=${minted.sessionToken}`)).text();
+  const boot = JSON.parse(html.match(/<script type="application\/json" id="connect-boot">(.*?)<\/script>/s)![1]!) as ConnectBoot;
+  if (boot.page !== 'widget') throw new Error('The widget did not open.');
+  return { widgetToken: boot.widgetToken, humanId: minted.humanId };
+}
+
 describe(`Apple Health uploads over HTTP on ${inject('databaseKind')}`, () => {
+  it('takes an upload from the Connect widget, whose list then shows Apple Health connected', async () => {
+    const app = await createTestApp();
+    const { widgetToken, humanId } = await openWidget(app);
+    const state = async () => (await (await fetch(`${api.baseUrl}/connect/api/state`, { headers: { authorization: `Bearer ${widgetToken}` } })).json()) as WidgetStateView;
+    const offered = (await state()).sources.find((s) => s.id === 'apple-health');
+    expect(offered).toMatchObject({ name: 'Apple Health', kind: 'file', isAvailable: true, connection: null });
+
+    const response = await fetch(`${api.baseUrl}/connect/imports/apple-health`, {
+      method: 'POST', body: fs.readFileSync(exportZip), headers: { authorization: `Bearer ${widgetToken}`, 'content-type': 'application/zip' },
+    });
+    expect(response.status).toBe(202);
+    const accepted = (await response.json()) as ImportObject;
+    expect(accepted.humanId).toBe(humanId);
+    await drainImports();
+    const followed = await fetch(`${api.baseUrl}/connect/imports/${accepted.id}`, { headers: { authorization: `Bearer ${widgetToken}` } });
+    expect(await followed.json()).toMatchObject({ status: 'done', progress: 1, readingsWritten: generatedReadings });
+    expect((await state()).sources.find((s) => s.id === 'apple-health')!.connection).toMatchObject({ status: 'connected' });
+
+    await expectError(await fetch(`${api.baseUrl}/connect/imports/apple-health`, { method: 'POST', body: 'x', headers: { 'content-type': 'application/zip' } }), 401, 'Unauthorized', /widget token/);
+    await expectError(await fetch(`${api.baseUrl}/connect/imports/apple-health`, {
+      method: 'POST', body: 'not a zip', headers: { authorization: `Bearer ${widgetToken}`, 'content-type': 'application/zip' },
+    }), 415, 'Unsupported Media Type', /application\/zip/);
+  });
+
   it("imports a developer's upload in the background and shows its progress until done", async () => {
     const app = await createTestApp();
     const [user] = await createTestUsers(app, 1);
