@@ -15,7 +15,7 @@ import { createTestApp, createTestUsers, type TestApp } from '../../testing/fixt
 import { deleteUser } from '../../users/users';
 import { listConnections } from '../connections';
 import { generateExport, writeExportZip } from './generate-export';
-import { getImport, importsFolder, receiveExport, runImport } from './imports';
+import { drainImports, getImport, importsFolder, receiveExport, resumeImports, runImport, stopImports } from './imports';
 
 let folder: string;
 beforeAll(() => {
@@ -23,7 +23,8 @@ beforeAll(() => {
   process.env.WEARHOUSE_DATA_DIR = path.join(folder, 'data');
   reloadConfig();
 });
-afterAll(() => {
+afterAll(async () => {
+  await stopImports();
   fs.rmSync(folder, { recursive: true, force: true });
 });
 
@@ -194,8 +195,12 @@ describe(`Apple Health imports on ${inject('databaseKind')}`, () => {
     expect(stopped).toMatchObject({ status: 'queued', error: null });
     expect(fs.existsSync(path.join(importsFolder(), `${queued.id}.zip`))).toBe(true);
 
-    // The next start runs it again from the start.
-    expect(await runImport(queued.id)).toBe('done');
+    // The next start runs it again from the start, and drops files no import will read.
+    const orphan = path.join(importsFolder(), '3b241101-e2bb-4255-8caf-4136c566a962.zip');
+    fs.writeFileSync(orphan, 'left by an import whose user was deleted');
+    expect(await resumeImports()).toBeGreaterThanOrEqual(1);
+    await drainImports();
+    expect(fs.existsSync(orphan)).toBe(false);
     const [connection] = await listConnections(app.owner, app.clientId, user!.humanId);
     const [{ total }] = await getDb().select({ total: sql<number>`count(*)::int` }).from(readings).where(eq(readings.connectionId, connection!.id)) as [{ total: number }];
     expect(total).toBe(generated.readings);

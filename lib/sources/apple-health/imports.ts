@@ -370,9 +370,31 @@ function scheduleImport(importId: string): void {
   });
 }
 
-/** At start: queue every import a previous run left queued or unfinished. */
+/**
+ * Remove files no import will read: those of imports that finished or whose user was deleted (the
+ * rows go with the user), and uploads cut off part way more than a day ago.
+ */
+export async function sweepImportFiles(pending: string[]): Promise<number> {
+  const keep = new Set(pending);
+  let removed = 0;
+  const names = await fs.promises.readdir(importsFolder()).catch(() => [] as string[]);
+  for (const name of names) {
+    const file = path.join(importsFolder(), name);
+    const id = name.match(/^([0-9a-f-]{36})\.zip$/)?.[1];
+    const modified = name.endsWith('.zip.part') ? (await fs.promises.stat(file).catch(() => null))?.mtimeMs : undefined;
+    const stale = modified !== undefined && Date.now() - modified > 86_400_000;
+    if ((id && !keep.has(id)) || stale) {
+      await fs.promises.rm(file, { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
+/** At start: queue every import a previous run left queued or unfinished, and drop files nothing will read. */
 export async function resumeImports(): Promise<number> {
   const pending = await pendingImports();
+  await sweepImportFiles(pending);
   for (const id of pending) scheduleImport(id);
   return pending.length;
 }
