@@ -4,6 +4,7 @@
 // top-level halves, sleep stages, workouts, activity summaries, types Wearhouse does not store).
 // Used by the tests and the ingest benchmark; as a CLI:
 //   node --import tsx lib/sources/apple-health/generate-export.ts out.zip 1000000
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -30,6 +31,8 @@ export type GenerateOptions = {
   /** The first day, UTC. */
   from?: Date;
   sourceName?: string;
+  /** Bytes of workout route (GPX) files beside export.xml, stored uncompressed, as real exports carry. */
+  routeBytes?: number;
 };
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -218,12 +221,15 @@ async function* exportXml(options: Required<GenerateOptions>, counts: Record<Kin
 /** Write a generated export.zip to `filePath`; resolves with what an import of it must find. */
 export async function generateExport(filePath: string, options: GenerateOptions): Promise<GeneratedExport> {
   const settings: Required<GenerateOptions> = {
-    seed: 13, from: new Date('2024-01-01T00:00:00Z'), sourceName: 'Ana’s Apple Watch', ...options,
+    seed: 13, from: new Date('2024-01-01T00:00:00Z'), sourceName: 'Ana’s Apple Watch', routeBytes: 0, ...options,
   };
   const counts = countsFor(settings.records);
   const zip = new yazl.ZipFile();
   zip.addReadStream(Readable.from(exportXml(settings, counts)), 'apple_health_export/export.xml', { compress: true });
   zip.addBuffer(Buffer.from('<?xml version="1.0" encoding="UTF-8"?>\n<ClinicalDocument/>\n'), 'apple_health_export/export_cda.xml');
+  if (settings.routeBytes > 0) {
+    zip.addBuffer(randomBytes(settings.routeBytes), 'apple_health_export/workout-routes/route_2024-01-01_8.00am.gpx', { compress: false });
+  }
   zip.end();
   await pipeline(zip.outputStream as unknown as Readable, fs.createWriteStream(filePath));
 

@@ -100,7 +100,8 @@ async function saveUpload(body: ReadableStream<Uint8Array> | Readable, file: str
     await Promise.race([new Promise<void>((resolve) => out.end(resolve)), failed]);
     return bytes;
   } finally {
-    if (!out.closed) out.destroy();
+    // Closed before the caller removes the file: a stream still opening would create it afterwards.
+    if (!out.closed) await new Promise<void>((resolve) => out.destroy().once('close', () => resolve()));
   }
 }
 
