@@ -17,7 +17,7 @@ export type CatalogSource = {
 
 export const CATALOG: CatalogSource[] = [
   { id: 'fitbit', name: 'Fitbit', kind: 'oauth2', dataTypes: ['steps', 'heart_rate', 'sleep', 'weight', 'body_fat', 'bmi', 'calories', 'distance', 'activity', 'blood_oxygen'], description: 'Fitbit trackers and Aria scales through the Fitbit Web API.' },
-  { id: 'oura', name: 'Oura', kind: 'oauth2', dataTypes: ['sleep', 'heart_rate', 'steps', 'calories', 'activity', 'blood_oxygen'], description: 'Oura Ring through the Oura API v2.' },
+  { id: 'oura', name: 'Oura', kind: 'oauth2', dataTypes: ['sleep', 'heart_rate', 'steps', 'calories', 'distance', 'activity', 'blood_oxygen'], description: 'Oura Ring through the Oura API v2.' },
   { id: 'withings', name: 'Withings', kind: 'oauth2', dataTypes: ['weight', 'body_fat', 'bmi', 'blood_pressure', 'heart_rate', 'sleep', 'steps'], description: 'Withings scales, blood pressure monitors and sleep analyzers.' },
   { id: 'dexcom', name: 'Dexcom', kind: 'oauth2', dataTypes: ['blood_glucose'], description: 'Dexcom continuous glucose monitors.' },
   { id: 'health-file', name: 'Health export file', kind: 'file', dataTypes: ['steps', 'heart_rate', 'weight', 'sleep', 'blood_pressure', 'blood_glucose'], description: 'Upload an export file (CSV or JSON) from a phone or device.' },
