@@ -154,18 +154,33 @@ export async function parseExport(filePath: string, options: ParseOptions): Prom
       batch.push(mapped);
     });
 
+    // One batch is written while the next is read: at most two batches in memory, and the parser's
+    // time overlaps the database's. A second full batch waits for the first to be written.
+    const snapshot = (): ExportProgress => ({ ...progress, skippedByType: { ...progress.skippedByType } });
+    let writing: Promise<void> | null = null;
+    const handOver = async (full: ReadingInput[]) => {
+      if (writing) await writing;
+      writing = options.onBatch(full, snapshot());
+      writing.catch(() => undefined); // awaited before the next batch, or below
+    };
     const decoder = new StringDecoder('utf8');
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
-      progress.bytesRead += chunk.length;
-      parser.write(decoder.write(chunk));
-      if (parseError) throw new ExportFileError(`export.xml is not well-formed XML (${parseError.message}).`);
-      if (batch.length >= batchSize) {
-        const full = batch;
-        batch = [];
-        await options.onBatch(full, progress);
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+        progress.bytesRead += chunk.length;
+        parser.write(decoder.write(chunk));
+        if (parseError) throw new ExportFileError(`export.xml is not well-formed XML (${parseError.message}).`);
+        if (batch.length >= batchSize) {
+          const full = batch;
+          batch = [];
+          await handOver(full);
+        }
       }
+    } finally {
+      // Never return (or close the zip) while a batch is still being written.
+      if (writing) await (writing as Promise<void>).catch(() => undefined);
     }
+    if (writing) await writing;
     parser.write(decoder.end());
     parser.close();
     if (parseError) throw new ExportFileError(`export.xml is not well-formed XML (${parseError.message}).`);
