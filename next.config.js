@@ -5,7 +5,7 @@ const nextConfig = {
   // bundled, so their process-wide state lives in lib/process-wide.ts.
   serverExternalPackages: [
     'pg', '@electric-sql/pglite', '@electric-sql/pglite-socket', 'ioredis',
-    'drizzle-orm', 'pino', 'rate-limiter-flexible', 'openid-client', 'esbuild',
+    'drizzle-orm', 'pino', 'rate-limiter-flexible', 'openid-client', 'esbuild', 'pg-boss',
   ],
   poweredByHeader: false,
   reactStrictMode: true,

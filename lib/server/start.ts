@@ -17,7 +17,8 @@ import { migrate } from '../db/migrate';
 import { credentialsFile, describeCredentials, hasPendingDemoReadings, setUpFirstStart, writeDemoReadings } from '../demo/installation';
 import { errorFields, log } from '../log';
 import { syncCatalog } from '../sources/catalog';
-import { startSyncWorker, type SyncWorker } from '../sources/sync';
+import { stopJobs } from '../jobs/queue';
+import { startSyncWorkers } from '../sources/sync';
 import { startPurger, type Purger } from '../users/purge';
 import { buildPortal, buildState, productionBuildProblem } from './build';
 import { createAppServer, type AppServer } from './http';
@@ -56,8 +57,6 @@ async function main() {
   // Deleted users are purged in the background (lib/users/purge.ts); stopped before the database.
   let purger: Purger | undefined;
   let tokenCleanup: TokenCleanup | undefined;
-  // Connections' syncs run from their durable queue (lib/sources/sync.ts); stopped before the database.
-  let syncWorker: SyncWorker | undefined;
   let databaseUp = true;
   let stopping = false;
   const stopDemo = new AbortController();
@@ -71,7 +70,9 @@ async function main() {
       await appServer?.drain(DRAIN_MS);
       await demoReadings; // its current batch: the next start carries on from there
       await flushKeyUsage();
-      await syncWorker?.stop();
+      // The job queue (lib/jobs/queue.ts): running syncs stop at their next page and are handed
+      // back, due at once, for the next start; stopped before the database.
+      await stopJobs();
       await purger?.stop();
       await tokenCleanup?.stop();
       await api?.close();
@@ -146,7 +147,7 @@ async function main() {
   await syncCatalog(getDb());
   purger = startPurger(); // resumes any purge a previous run left unfinished
   tokenCleanup = startTokenCleanup(); // expired Connect tokens, in short batches
-  syncWorker = startSyncWorker(); // likewise any sync queued or left half-done
+  await startSyncWorkers(); // likewise any sync queued or left half-done (lib/jobs/queue.ts, pg-boss)
 
   const firstStart = await setUpFirstStart({
     baseUrl,

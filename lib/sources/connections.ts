@@ -1,5 +1,5 @@
 // A user's connections to sources: which are linked, their state, linking and unlinking one, and
-// asking for a sync. The syncing itself is lib/sources/sync.ts (a durable queue in the rows).
+// asking for a sync. The syncing itself is lib/sources/sync.ts (jobs on the durable queue).
 import { and, asc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { appIdFor } from '../apps/access';
 import { recordAudit } from '../audit/audit';
@@ -10,7 +10,8 @@ import { getDb } from '../db/client';
 import { apps, connections, readingRollups, sources, users } from '../db/schema';
 import { conflict, forbidden, invalidInput, notFound } from '../errors';
 import { wakePurger } from '../users/purge';
-import { wakeSyncWorker } from './sync';
+import { syncRegistration } from './connectors';
+import { queueSync } from './sync';
 
 export type Connection = {
   id: number;
@@ -34,8 +35,8 @@ export type AvailableSource = { id: string; name: string; kind: string; dataType
 const CONNECTABLE_KINDS = ['demo'] as const;
 /** Sources of other kinds that can be connected today: Apple Health takes an uploaded export (lib/sources/apple-health). */
 const CONNECTABLE_SOURCES = ['apple-health'] as const;
-/** Kinds the sync worker knows how to sync. */
-export const SYNCABLE_KINDS: readonly string[] = ['demo'];
+/** Whether Wearhouse syncs the source (it has a connector: lib/sources/connectors.ts). */
+const isSynced = (sourceId: string) => syncRegistration(sourceId) !== undefined;
 
 /**
  * The user `humanId` of app `clientId`, if the caller may act on them: the app's own callers on any
@@ -150,7 +151,7 @@ export async function connectSource(
     if (!live) throw notFound(`No user ${humanId}.`);
     const [source] = await tx.select({ id: sources.id, kind: sources.kind }).from(sources).where(eq(sources.id, sourceId));
     if (!source) throw invalidInput(`No source ${sourceId}.`);
-    const syncable = SYNCABLE_KINDS.includes(source.kind);
+    const syncable = isSynced(source.id);
     const encrypted = credentials ? encrypt(JSON.stringify(credentials)) : null;
     // The row as it was (locked, so a concurrent disconnect or connect waits for this one).
     const [before] = await tx.select({ status: connections.status }).from(connections)
@@ -179,6 +180,12 @@ export async function connectSource(
         updated_at = now()
       RETURNING c.id::int AS id`)).rows;
     const fresh = !before || before.status === 'disconnected';
+    // New credentials for a linked source (connecting again after the provider refused the old
+    // grant) are worth a sync at once.
+    const renewed = !fresh && syncable && credentials !== undefined;
+    if (renewed) {
+      await tx.execute(sql`UPDATE connections SET sync_requested_at = coalesce(sync_requested_at, now()) WHERE id = ${row!.id}`);
+    }
     if (fresh) {
       // A newly linked source changes what the user's publicToken may reach: issue a new one.
       const publicToken = issueSecret('publicToken');
@@ -191,9 +198,9 @@ export async function connectSource(
       action: !before ? 'connection.create' : fresh ? 'connection.reconnect' : 'connection.update',
       target: `${humanId}/${sourceId}`,
     });
-    return { id: Number(row!.id), queued: fresh && syncable };
+    return { id: Number(row!.id), queued: (fresh && syncable) || renewed };
   });
-  if (result.queued) wakeSyncWorker();
+  if (result.queued) await queueSync(result.id, sourceId);
   return result.id;
 }
 
@@ -224,24 +231,23 @@ export async function disconnectSource(caller: Caller, clientId: string, humanId
  */
 export async function requestSync(caller: Caller, clientId: string, humanId: string, sourceId: string): Promise<void> {
   const { appId, userId } = await userIdFor(caller, clientId, humanId);
-  await getDb().transaction(async (tx) => {
-    const [found] = await tx
-      .select({ id: connections.id, kind: sources.kind })
+  const found = await getDb().transaction(async (tx) => {
+    const [row] = await tx
+      .select({ id: connections.id, status: connections.status })
       .from(connections)
-      .innerJoin(sources, eq(sources.id, connections.sourceId))
       .where(and(eq(connections.userId, userId), eq(connections.sourceId, sourceId), ne(connections.status, 'disconnected')))
-      .for('update', { of: connections });
-    if (!found) throw notFound(`No connection to ${sourceId}.`);
-    if (!SYNCABLE_KINDS.includes(found.kind)) throw invalidInput(`Source ${sourceId} has nothing to sync: its readings are sent to Wearhouse.`);
-    // A running sync holds a lease in sync_requested_at (see lib/sources/sync.ts): moving it by a
-    // millisecond tells that run someone asked again, so it leaves the row queued when it ends.
+      .for('update');
+    if (!row) throw notFound(`No connection to ${sourceId}.`);
+    if (!isSynced(sourceId)) throw invalidInput(`Source ${sourceId} has nothing to sync: its readings are sent to Wearhouse.`);
+    // A running sync noted sync_requested_at when it began (lib/sources/sync.ts): moving it on
+    // tells that run someone asked again, so it queues one more run when it ends.
     await tx.execute(sql`
       UPDATE connections SET sync_requested_at = CASE
-          WHEN sync_requested_at IS NULL THEN now()
-          WHEN status = 'syncing' AND sync_requested_at > now() THEN sync_requested_at + interval '1 millisecond'
-          ELSE least(sync_requested_at, now()) END
-      WHERE id = ${found.id}`);
+          WHEN status = 'syncing' THEN coalesce(sync_requested_at, now()) + interval '1 millisecond'
+          ELSE coalesce(sync_requested_at, now()) END
+      WHERE id = ${row.id}`);
     await recordAudit(tx, caller, { appId, action: 'connection.sync', target: `${humanId}/${sourceId}` });
+    return row;
   });
-  wakeSyncWorker();
+  if (found.status !== 'syncing') await queueSync(found.id, sourceId);
 }

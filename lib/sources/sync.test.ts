@@ -1,13 +1,26 @@
 import { sql } from 'drizzle-orm';
-import { describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { EndUserCaller } from '../auth/caller';
 import { getDb, getPool } from '../db/client';
-import { ingestReadings, INGEST_BATCH, INGEST_BATCH_POSTGRES } from '../readings/ingest';
+import { startJobs, stopJobs, unfinishedJobs } from '../jobs/queue';
+import { INGEST_BATCH, INGEST_BATCH_POSTGRES, type ReadingInput } from '../readings/ingest';
 import { createTestApp, createTestUsers, type TestApp } from '../testing/fixtures';
 import { purgeAll } from '../users/purge';
 import { connectSource, disconnectSource, listConnections, requestSync } from './connections';
+import { ProviderAuthorizationError, ProviderRateLimitedError, type Connector, type SyncContext } from './connector';
+import { registerConnector } from './connectors';
+import { SYNC_OVERLAP_MS } from './demo/connector';
 import { demoReadings, demoTimeZoneOffset, HISTORY_DAYS } from './demo/generator';
-import { claimSyncJob, drainSyncQueue, startSyncWorker, SYNC_OVERLAP_MS, syncOne, waitForSyncs } from './sync';
+import { drainSyncQueue, queueMissingSyncs, startSyncWorkers, SYNC_INTERVAL_SECONDS, waitForSyncs } from './sync';
+
+// This file's own pg-boss schema: its drains run only its own syncs, with its own clock.
+const JOBS = { schema: 'pgboss_sync_test', pollIntervalMs: 100 };
+beforeAll(async () => {
+  await startJobs(JOBS);
+});
+afterAll(async () => {
+  await stopJobs();
+});
 
 const DAY = 86_400_000;
 const T0 = new Date('2026-06-10T15:42:00Z');
@@ -90,7 +103,7 @@ describe(`syncing demo sources on ${inject('databaseKind')}`, () => {
     const { app, humanId, me } = await oneUser();
     const id = await connectSource(me, app.clientId, humanId, 'demo-tracker');
     const began = performance.now();
-    await waitForSyncs({ humanId, now: clock(T0) });
+    await waitForSyncs({ now: clock(T0) });
     const seconds = (performance.now() - began) / 1000;
     const stored = await storedReadings(id);
     console.log(`90-day tracker history on ${inject('databaseKind')}: ${stored.length} readings in ${seconds.toFixed(2)} s`);
@@ -112,7 +125,7 @@ describe(`syncing demo sources on ${inject('databaseKind')}`, () => {
   it('every demo source syncs its kinds of readings, blood oxygen included', { timeout: 120_000 }, async () => {
     const { app, humanId, me } = await oneUser();
     for (const source of ['demo-scale', 'demo-cuff', 'demo-glucose']) await connectSource(me, app.clientId, humanId, source);
-    await waitForSyncs({ humanId, now: clock(T0) });
+    await waitForSyncs({ now: clock(T0) });
     const types = await getDb().execute<{ source_id: string; type: string }>(sql`
       SELECT DISTINCT c.source_id, r.type FROM readings r JOIN connections c ON c.id = r.connection_id
       JOIN users u ON u.id = c.user_id WHERE u.human_id = ${humanId} ORDER BY 1, 2`);
@@ -125,15 +138,15 @@ describe(`syncing demo sources on ${inject('databaseKind')}`, () => {
   it('a later sync ("sync now") adds only the readings since the last one, up to now', { timeout: 180_000 }, async () => {
     const { app, humanId, me } = await oneUser();
     const id = await connectSource(me, app.clientId, humanId, 'demo-tracker');
-    await waitForSyncs({ humanId, now: clock(T0) });
+    await waitForSyncs({ now: clock(T0) });
     const first = await storedReadings(id);
     const [before] = await listConnections(me, app.clientId, humanId);
 
     const T1 = new Date(T0.getTime() + 1.5 * DAY);
-    expect(await drainSyncQueue({ humanId, now: clock(T1) })).toBe(0); // nothing asked for
+    expect(await drainSyncQueue({ now: clock(T1) })).toBe(0); // nothing asked for
     await requestSync(me, app.clientId, humanId, 'demo-tracker');
     expect((await listConnections(me, app.clientId, humanId))[0]!.isSyncPending).toBe(true);
-    await waitForSyncs({ humanId, now: clock(T1) });
+    await waitForSyncs({ now: clock(T1) });
 
     const second = await storedReadings(id);
     expect(second).toEqual(expected(humanId, 'demo-tracker', new Date(T0.getTime() - HISTORY_DAYS * DAY), T1));
@@ -152,105 +165,242 @@ describe(`syncing demo sources on ${inject('databaseKind')}`, () => {
     expect(SYNC_OVERLAP_MS).toBeGreaterThan(0);
   });
 
-  it('a job whose worker died mid-way is retried when its lease ends, and no other worker takes it before', { timeout: 180_000 }, async () => {
+  it('the queue survives a restart mid-backfill: the stopped run is handed back and the next start finishes it, nothing lost or doubled', { timeout: 180_000 }, async () => {
     const { app, humanId, me } = await oneUser();
-    const id = await connectSource(me, app.clientId, humanId, 'demo-glucose');
-    // A worker claims the job, writes part of the history, and dies.
-    const job = await claimSyncJob({ humanId, leaseMs: 1_500 });
-    expect(job).toMatchObject({ connectionId: id, sourceId: 'demo-glucose', humanId, clientId: app.clientId });
-    const all = demoReadings(humanId, 'demo-glucose', { from: new Date(T0.getTime() - HISTORY_DAYS * DAY), to: T0 });
-    await ingestReadings(app.owner, { clientId: app.clientId, connectionId: id }, all.slice(0, 100));
-    expect(await listConnections(me, app.clientId, humanId)).toMatchObject([{ status: 'syncing', isSyncPending: true }]);
+    await startSyncWorkers({ now: clock(T0), queueMissing: false });
+    const id = await connectSource(me, app.clientId, humanId, 'demo-tracker');
+    const written = async () => (await getDb().execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM readings WHERE connection_id = ${id}`)).rows[0]!.n;
+    while ((await written()) < 4_000) await new Promise((resolve) => setTimeout(resolve, 5));
+    await stopJobs(); // the server stops mid-backfill
+    const partial = await written();
+    const all = expected(humanId, 'demo-tracker', new Date(T0.getTime() - HISTORY_DAYS * DAY), T0);
+    expect(partial).toBeLessThan(all.length);
+    expect(await listConnections(me, app.clientId, humanId)).toMatchObject([{ status: 'connected', isSyncPending: true, historySyncedAt: null }]);
+    const [handedBack] = await unfinishedJobs('sync-demo', { singletonKey: String(id) });
+    expect(handedBack).toMatchObject({ state: 'retry', retryCount: 0 });
+    expect(handedBack!.startAfter.getTime()).toBeLessThanOrEqual(Date.now());
 
-    expect(await drainSyncQueue({ humanId, now: clock(T0) })).toBe(0); // still leased
-    await new Promise((resolve) => setTimeout(resolve, 1_600));
-    expect(await drainSyncQueue({ humanId, now: clock(T0) })).toBe(1);
-    expect(await storedReadings(id)).toEqual(expected(humanId, 'demo-glucose', new Date(T0.getTime() - HISTORY_DAYS * DAY), T0));
-    expect(await listConnections(me, app.clientId, humanId)).toMatchObject([{ status: 'connected', isSyncPending: false, historySyncedAt: T0 }]);
+    await startJobs(JOBS); // the next start
+    await startSyncWorkers({ now: clock(T0), queueMissing: false });
+    const deadline = Date.now() + 120_000;
+    while ((await listConnections(me, app.clientId, humanId))[0]!.historySyncedAt === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await stopJobs();
+    await startJobs(JOBS);
+    expect(await storedReadings(id)).toEqual(all);
+    expect(await listConnections(me, app.clientId, humanId)).toMatchObject([{ status: 'connected', isSyncPending: false, lastError: null, historySyncedAt: T0 }]);
   });
 
-  it('two workers draining at once never run the same connection', { timeout: 120_000 }, async () => {
+  it('a connection is synced once however often it is asked at once, and by however many workers', { timeout: 120_000 }, async () => {
     const { app, humanId, me } = await oneUser();
     const id = await connectSource(me, app.clientId, humanId, 'demo-glucose');
-    const outcomes = await Promise.all([syncOne({ humanId, now: clock(T0) }), syncOne({ humanId, now: clock(T0) }), syncOne({ humanId, now: clock(T0) })]);
-    expect(outcomes.sort()).toEqual(['idle', 'idle', 'synced']);
+    await Promise.all(Array.from({ length: 10 }, () => requestSync(me, app.clientId, humanId, 'demo-glucose')));
+    expect(await unfinishedJobs('sync-demo', { singletonKey: String(id) })).toHaveLength(1);
+    const ran = await Promise.all([drainSyncQueue({ now: clock(T0) }), drainSyncQueue({ now: clock(T0) }), drainSyncQueue({ now: clock(T0) })]);
+    expect(ran.reduce((a, b) => a + b, 0)).toBe(1);
     expect(await storedReadings(id)).toEqual(expected(humanId, 'demo-glucose', new Date(T0.getTime() - HISTORY_DAYS * DAY), T0));
   });
 
-  it('a failed sync shows an error in plain words and is retried after a backoff, or at once on "sync now"', { timeout: 120_000 }, async () => {
+  it('after a sync the next, incremental one is queued durably for the interval later', { timeout: 120_000 }, async () => {
     const { app, humanId, me } = await oneUser();
-    await connectSource(me, app.clientId, humanId, 'demo-scale');
-    const failing = () => {
-      throw new Error('ECONNRESET 10.0.0.7:5432 internal detail');
-    };
-    expect(await drainSyncQueue({ humanId, now: failing })).toBe(1);
-    const [failed] = await listConnections(me, app.clientId, humanId);
-    expect(failed).toMatchObject({ status: 'error', isSyncPending: true, historySyncedAt: null });
-    expect(failed!.lastError).toMatch(/will be retried/);
-    expect(failed!.lastError).not.toMatch(/ECONNRESET|10\.0\.0\.7/);
-    const [retry] = (await getDb().execute<{ seconds: number }>(sql`
-      SELECT extract(epoch FROM c.sync_requested_at - now())::float8 AS seconds FROM connections c JOIN users u ON u.id = c.user_id WHERE u.human_id = ${humanId}`)).rows;
-    expect(retry!.seconds).toBeGreaterThan(20);
-    expect(retry!.seconds).toBeLessThanOrEqual(3_600);
-    expect(await drainSyncQueue({ humanId, now: clock(T0) })).toBe(0); // backing off
+    const id = await connectSource(me, app.clientId, humanId, 'demo-scale');
+    await waitForSyncs({ now: clock(T0) });
+    const jobs = await unfinishedJobs('sync-demo', { singletonKey: String(id) });
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]!.state).toBe('created');
+    const inSeconds = (jobs[0]!.startAfter.getTime() - Date.now()) / 1000;
+    expect(inSeconds).toBeGreaterThan(SYNC_INTERVAL_SECONDS - 60);
+    expect(inSeconds).toBeLessThanOrEqual(SYNC_INTERVAL_SECONDS + 1);
+    // Stored in the database: a restart (a new pg-boss over the same schema) still has it.
+    await stopJobs();
+    await startJobs(JOBS);
+    expect(await unfinishedJobs('sync-demo', { singletonKey: String(id) })).toMatchObject([{ id: jobs[0]!.id, state: 'created' }]);
+    expect(await drainSyncQueue({ now: clock(T0) })).toBe(0); // not due yet
+  });
 
-    await requestSync(me, app.clientId, humanId, 'demo-scale');
-    expect(await drainSyncQueue({ humanId, now: clock(T0) })).toBe(1);
-    expect(await listConnections(me, app.clientId, humanId)).toMatchObject([{ status: 'connected', lastError: null, isSyncPending: false, historySyncedAt: T0 }]);
+  it('on start, a connection without a queued sync gets one: due now when one was asked for, else at the interval', { timeout: 120_000 }, async () => {
+    const { app, humanId, me } = await oneUser();
+    const asked = await connectSource(me, app.clientId, humanId, 'demo-scale');
+    const synced = await connectSource(me, app.clientId, humanId, 'demo-cuff');
+    // As an installation upgraded from the row-based queue, or seeded, has them: no jobs at all.
+    await getDb().execute(sql`UPDATE connections SET sync_requested_at = NULL, history_synced_at = now(), last_sync_at = now() WHERE id = ${synced}`);
+    for (const id of [asked, synced]) await getPool().query(`DELETE FROM ${JOBS.schema}.job WHERE singleton_key = $1`, [String(id)]);
+    expect(await queueMissingSyncs({ humanId })).toBe(2);
+    expect(await queueMissingSyncs({ humanId })).toBe(0);
+    const [now] = await unfinishedJobs('sync-demo', { singletonKey: String(asked) });
+    expect(now!.startAfter.getTime()).toBeLessThanOrEqual(Date.now() + 1_000);
+    const [later] = await unfinishedJobs('sync-demo', { singletonKey: String(synced) });
+    expect(later!.startAfter.getTime()).toBeGreaterThan(Date.now() + (SYNC_INTERVAL_SECONDS - 60) * 1000);
+    expect(await drainSyncQueue({ now: clock(T0) })).toBe(1);
+    expect((await listConnections(me, app.clientId, humanId)).find((c) => c.id === asked)).toMatchObject({ status: 'connected', historySyncedAt: T0 });
+  });
+
+  describe('with a connector registered by the test', () => {
+    type Behaviour = (context: SyncContext, run: number) => Promise<void>;
+    /** A test connector for a source without one ("withings"), on a queue of its own. */
+    function testConnector(behaviour: Behaviour): { runs: () => number; unregister: () => void } {
+      let runs = 0;
+      const connector: Connector = { sync: (context) => behaviour(context, ++runs) };
+      const unregister = registerConnector('withings', { connector, queue: 'sync-test', concurrency: 1 });
+      return { runs: () => runs, unregister };
+    }
+    const weights = (context: SyncContext): ReadingInput[] => [1, 2, 3].map((day) => ({
+      type: 'weight', sourceReadingId: `w-${day}`, ts: new Date(context.now.getTime() - day * DAY), value: 70 + day, unit: 'kg',
+    }));
+
+    it('a failing connector: the error in plain words, retried after a backoff, or at once on "sync now"', { timeout: 120_000 }, async () => {
+      const { app, humanId, me } = await oneUser();
+      const source = testConnector(async (context, run) => {
+        if (run === 1) throw new Error('ECONNRESET 10.0.0.7:5432 internal detail');
+        await context.write(weights(context));
+      });
+      try {
+        const id = await connectSource(app.owner, app.clientId, humanId, 'withings');
+        expect(await drainSyncQueue({ now: clock(T0) })).toBe(1);
+        const [failed] = await listConnections(me, app.clientId, humanId);
+        expect(failed).toMatchObject({ status: 'error', isSyncPending: true, historySyncedAt: null });
+        expect(failed!.lastError).toMatch(/will be retried/);
+        expect(failed!.lastError).not.toMatch(/ECONNRESET|10\.0\.0\.7/);
+        const [retry] = await unfinishedJobs('sync-test', { singletonKey: String(id) });
+        expect(retry!.state).toBe('retry');
+        const seconds = (retry!.startAfter.getTime() - Date.now()) / 1000;
+        expect(seconds).toBeGreaterThan(20);
+        expect(seconds).toBeLessThanOrEqual(3_600);
+        expect(await drainSyncQueue({ now: clock(T0) })).toBe(0); // backing off
+
+        await requestSync(me, app.clientId, humanId, 'withings');
+        expect(await drainSyncQueue({ now: clock(T0) })).toBe(1);
+        expect(source.runs()).toBe(2);
+        expect(await listConnections(me, app.clientId, humanId)).toMatchObject([{ status: 'connected', lastError: null, isSyncPending: false, historySyncedAt: T0 }]);
+        expect(await storedReadings(id)).toHaveLength(3);
+      } finally {
+        source.unregister();
+      }
+    });
+
+    it("a provider's 429 is retried after its Retry-After, without counting as a failure; a second run writes no duplicates", { timeout: 120_000 }, async () => {
+      const { app, humanId, me } = await oneUser();
+      const source = testConnector(async (context, run) => {
+        await context.write(weights(context).slice(0, 2)); // a first page
+        if (run === 1) throw new ProviderRateLimitedError(1_500);
+        await context.write(weights(context));
+      });
+      try {
+        const id = await connectSource(app.owner, app.clientId, humanId, 'withings');
+        expect(await drainSyncQueue({ now: clock(T0) })).toBe(1);
+        expect(await listConnections(me, app.clientId, humanId)).toMatchObject([{ status: 'connected', isSyncPending: true, lastError: null }]);
+        const [later] = await unfinishedJobs('sync-test', { singletonKey: String(id) });
+        expect(later).toMatchObject({ state: 'retry', retryCount: 0 });
+        expect(later!.startAfter.getTime() - Date.now()).toBeGreaterThan(500);
+        expect(later!.startAfter.getTime() - Date.now()).toBeLessThanOrEqual(1_600);
+        expect(await drainSyncQueue({ now: clock(T0) })).toBe(0);
+        await new Promise((resolve) => setTimeout(resolve, 1_600));
+        expect(await drainSyncQueue({ now: clock(T0) })).toBe(1);
+        expect(source.runs()).toBe(2);
+        expect(await storedReadings(id)).toHaveLength(3);
+        expect(await listConnections(me, app.clientId, humanId)).toMatchObject([{ status: 'connected', isSyncPending: false, historySyncedAt: T0 }]);
+      } finally {
+        source.unregister();
+      }
+    });
+
+    it('a refused grant: the connection shows the error and is not retried until it is connected again', { timeout: 120_000 }, async () => {
+      const { app, humanId, me } = await oneUser();
+      const source = testConnector(async (context, run) => {
+        if (run === 1) throw new ProviderAuthorizationError();
+        await context.write(weights(context));
+      });
+      try {
+        const id = await connectSource(app.owner, app.clientId, humanId, 'withings', { token: 'first' });
+        expect(await drainSyncQueue({ now: clock(T0) })).toBe(1);
+        const [refused] = await listConnections(me, app.clientId, humanId);
+        expect(refused).toMatchObject({ status: 'error', isSyncPending: false });
+        expect(refused!.lastError).toMatch(/connect the source again/);
+        expect(await unfinishedJobs('sync-test', { singletonKey: String(id) })).toEqual([]);
+        expect(await drainSyncQueue({ now: clock(T0) })).toBe(0);
+
+        await connectSource(app.owner, app.clientId, humanId, 'withings', { token: 'second' });
+        expect(await drainSyncQueue({ now: clock(T0) })).toBe(1);
+        expect(await listConnections(me, app.clientId, humanId)).toMatchObject([{ status: 'connected', lastError: null, historySyncedAt: T0 }]);
+      } finally {
+        source.unregister();
+      }
+    });
+
+    it("a provider's concurrency limit holds across its connections, and other providers' syncs go on meanwhile", { timeout: 120_000 }, async () => {
+      const app = await createTestApp();
+      const people = await createTestUsers(app, 3);
+      let running = 0;
+      let most = 0;
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const source = testConnector(async (context) => {
+        running++;
+        most = Math.max(most, running);
+        await gate;
+        await context.write(weights(context));
+        running--;
+      });
+      try {
+        await startSyncWorkers({ now: clock(T0), queueMissing: false });
+        for (const person of people.slice(0, 2)) await connectSource(app.owner, app.clientId, person.humanId, 'withings');
+        const demoUser = people[2]!.humanId;
+        await connectSource(app.owner, app.clientId, demoUser, 'demo-glucose');
+        const deadline = Date.now() + 60_000;
+        const synced = async (humanId: string) => (await listConnections(app.owner, app.clientId, humanId)).every((c) => c.historySyncedAt !== null);
+        while (!(await synced(demoUser)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(await synced(demoUser)).toBe(true);
+        // The demo sync ran while the first withings sync held the provider's one slot; the second waits.
+        expect(source.runs()).toBe(1);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(source.runs()).toBe(1);
+        release();
+        while (!(await synced(people[0]!.humanId) && await synced(people[1]!.humanId)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(source.runs()).toBe(2);
+        expect(most).toBe(1);
+      } finally {
+        release();
+        await stopJobs();
+        await startJobs(JOBS);
+        source.unregister();
+      }
+    });
   });
 
   it('"sync now" while a sync runs runs it once more afterwards', { timeout: 180_000 }, async () => {
     const { app, humanId, me } = await oneUser();
     await connectSource(me, app.clientId, humanId, 'demo-tracker');
-    const running = syncOne({ humanId, now: clock(T0) });
+    const running = drainSyncQueue({ now: clock(T0) });
     while ((await listConnections(me, app.clientId, humanId))[0]!.status !== 'syncing') await new Promise((resolve) => setTimeout(resolve, 5));
     await requestSync(me, app.clientId, humanId, 'demo-tracker');
-    expect(await running).toBe('synced');
-    // Finished, but asked again meanwhile: still queued, and due at once.
-    expect(await listConnections(me, app.clientId, humanId)).toMatchObject([{ status: 'connected', isSyncPending: true, historySyncedAt: T0 }]);
-    const later = new Date(T0.getTime() + 3_600_000);
-    expect(await drainSyncQueue({ humanId, now: clock(later) })).toBe(1);
-    expect(await listConnections(me, app.clientId, humanId)).toMatchObject([{ status: 'connected', isSyncPending: false, lastSyncAt: later }]);
+    expect(await running).toBe(2); // the run, then once more
+    expect(await listConnections(me, app.clientId, humanId)).toMatchObject([{ status: 'connected', isSyncPending: false, historySyncedAt: T0 }]);
+    expect(await drainSyncQueue({ now: clock(T0) })).toBe(0);
   });
 
   it('disconnecting during a sync stops it; reconnecting later writes a fresh history without the old rows', { timeout: 180_000 }, async () => {
     const { app, humanId, me } = await oneUser();
     const id = await connectSource(me, app.clientId, humanId, 'demo-tracker');
-    const running = syncOne({ humanId, now: clock(T0) });
+    const running = drainSyncQueue({ now: clock(T0) });
     const written = async () => (await getDb().execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM readings WHERE connection_id = ${id}`)).rows[0]!.n;
     while ((await written()) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     await disconnectSource(me, app.clientId, humanId, 'demo-tracker');
     expect(await listConnections(me, app.clientId, humanId)).toEqual([]);
-    expect(await running).toBe('gone');
+    expect(await running).toBe(1);
     const left = await written();
     expect(left).toBeGreaterThan(0);
     expect(left).toBeLessThan(expected(humanId, 'demo-tracker', new Date(T0.getTime() - HISTORY_DAYS * DAY), T0).length);
-    expect(await drainSyncQueue({ humanId, now: clock(T0) })).toBe(0);
+    expect(await drainSyncQueue({ now: clock(T0) })).toBe(0);
+    expect(await unfinishedJobs('sync-demo', { singletonKey: String(id) })).toEqual([]);
 
     // Reconnected 200 days later, before the purger got to the old rows.
     const later = new Date(T0.getTime() + 200 * DAY);
     expect(await connectSource(me, app.clientId, humanId, 'demo-tracker')).toBe(id);
-    await waitForSyncs({ humanId, now: clock(later) });
+    await waitForSyncs({ now: clock(later) });
     expect(await storedReadings(id)).toEqual(expected(humanId, 'demo-tracker', new Date(later.getTime() - HISTORY_DAYS * DAY), later));
     const [rolled] = (await getDb().execute<{ n: number }>(sql`SELECT sum(count)::int AS n FROM reading_rollups WHERE connection_id = ${id}`)).rows;
     expect(rolled!.n).toBe((await storedReadings(id)).length);
     await purgeAll();
     expect((await storedReadings(id)).length).toBeGreaterThan(90 * 288);
-  });
-
-  it('a background worker picks up a connect at once and syncs it', { timeout: 120_000 }, async () => {
-    const { app, humanId, me } = await oneUser();
-    const worker = startSyncWorker({ pollMs: 60_000 });
-    try {
-      await connectSource(me, app.clientId, humanId, 'demo-glucose');
-      const deadline = Date.now() + 60_000;
-      while ((await listConnections(me, app.clientId, humanId))[0]!.historySyncedAt === null && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      expect((await listConnections(me, app.clientId, humanId))[0]).toMatchObject({ status: 'connected', isSyncPending: false });
-    } finally {
-      await worker.stop();
-    }
   });
 
   it('other clients keep getting quick answers while a 90-day history is written', { timeout: 180_000 }, async () => {
@@ -267,7 +417,7 @@ describe(`syncing demo sources on ${inject('databaseKind')}`, () => {
       }
     })();
     const began = performance.now();
-    await waitForSyncs({ humanId, now: clock(T0) });
+    await waitForSyncs({ now: clock(T0) });
     const seconds = (performance.now() - began) / 1000;
     syncing = false;
     await probe;
