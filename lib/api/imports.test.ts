@@ -14,7 +14,8 @@ import { reloadConfig } from '../config';
 import { getDb } from '../db/client';
 import { apps } from '../db/schema';
 import { generateExport, writeExportZip } from '../sources/apple-health/generate-export';
-import { drainImports, importsFolder, stopImports } from '../sources/apple-health/imports';
+import { startJobs, stopJobs } from '../jobs/queue';
+import { drainImports, importsFolder } from '../sources/apple-health/imports';
 import { basicAuth, startApi, type RunningApi } from '../testing/api';
 import { createTestApp, createTestUsers, type TestApp } from '../testing/fixtures';
 import { revealTokens } from '../users/users';
@@ -33,10 +34,12 @@ beforeAll(async () => {
   exportZip = path.join(folder, 'export.zip');
   generatedReadings = (await generateExport(exportZip, { records: 3_000, routeBytes: 1_500_000 })).readings;
   expect(fs.statSync(exportZip).size).toBeGreaterThan(1024 * 1024);
+  // This file's own pg-boss schema: its drains run only its own imports.
+  await startJobs({ schema: 'pgboss_apple_api_test' });
   api = await startApi();
 });
 afterAll(async () => {
-  await stopImports();
+  await stopJobs();
   await api?.close();
   fs.rmSync(folder, { recursive: true, force: true });
 });

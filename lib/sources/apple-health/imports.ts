@@ -16,6 +16,7 @@ import { config } from '../../config';
 import { getDb } from '../../db/client';
 import { imports, users } from '../../db/schema';
 import { DomainError, invalidInput, notFound } from '../../errors';
+import { enqueue, RetryLater, runDueJobs, startJobs, unfinishedJobs, work, type Job } from '../../jobs/queue';
 import { errorFields, log } from '../../log';
 import { ingestReadings } from '../../readings/ingest';
 import { availableSources, connectSource, userIdFor } from '../connections';
@@ -109,8 +110,8 @@ async function saveUpload(body: ReadableStream<Uint8Array> | Readable, file: str
  * Receive an export.zip for the user `humanId` of app `clientId` and queue its import. The body is
  * streamed to disk: more than WEARHOUSE_IMPORT_MAX_BYTES → 413, not a zip → 415, a zip without an
  * export.xml → 400; nothing is recorded for a refused upload. The user is checked before a byte
- * is read. End users may import only when their app offers Apple Health. `schedule: false` leaves
- * the import queued without running it in this process (tests run it with runImport).
+ * is read. End users may import only when their app offers Apple Health. `schedule: false` records
+ * the import without queueing its job (tests run it with runImport).
  */
 export async function receiveExport(
   caller: Caller,
@@ -158,7 +159,7 @@ export async function receiveExport(
   }
   log.info({ event: 'import.received', importId: id, bytes }, 'Apple Health export received');
   const queued = await getImport(caller, target, id);
-  if (options.schedule !== false) scheduleImport(id);
+  if (options.schedule !== false) await scheduleImport(id);
   return queued;
 }
 
@@ -236,7 +237,15 @@ async function recordProgress(job: Claimed, progress: ExportProgress, written: n
   if ((result.rowCount ?? 0) === 0) throw new ImportGone();
 }
 
-export type RunImportOptions = { signal?: AbortSignal; batchSize?: number };
+export type RunImportOptions = {
+  signal?: AbortSignal;
+  batchSize?: number;
+  /** Keep the queue's claim on the job (false: the job is no longer this run's). */
+  renew?: () => Promise<boolean>;
+};
+
+/** How often a running import renews its job's claim with the queue. */
+const RENEW_MS = 30_000;
 
 /**
  * Run the import `importId`: read its file into readings and record the outcome. 'done' or
@@ -255,6 +264,7 @@ export async function runImport(importId: string, options: RunImportOptions = {}
   let newest: Date | null = null;
   let oldest: Date | null = null;
   let written = 0;
+  let renewed = performance.now();
   await getDb().execute(sql`UPDATE connections SET status = 'syncing', last_error = NULL, updated_at = now() WHERE id = ${job.connectionId} AND status <> 'disconnected'`);
   try {
     const result = await parseExport(fileOf(job.id), {
@@ -272,6 +282,10 @@ export async function runImport(importId: string, options: RunImportOptions = {}
           }
         }
         await recordProgress(job, progress, written);
+        if (options.renew && performance.now() - renewed > RENEW_MS) {
+          if (!(await options.renew())) throw new ImportGone();
+          renewed = performance.now();
+        }
       },
     });
     const finished = await getDb().execute(sql`
@@ -307,6 +321,7 @@ export async function runImport(importId: string, options: RunImportOptions = {}
     else if (!stopping) log.error({ event: 'import.failed', importId: job.id, attempt: job.attempt, err: errorFields(error) }, 'Apple Health import failed');
     await getDb().execute(sql`
       UPDATE imports SET status = ${giveUp ? 'failed' : 'queued'}::import_status, lease_until = NULL,
+        attempts = attempts - ${stopping ? 1 : 0},
         error = ${stopping ? null : giveUp && !permanent ? 'The import failed too many times on our side; upload the export again.' : message},
         finished_at = ${giveUp ? sql`now()` : null}, updated_at = now()
       WHERE ${ours(job)}`).catch((e: unknown) => log.error({ err: errorFields(e) }, 'could not record a failed import'));
@@ -342,33 +357,44 @@ export async function pendingImports(): Promise<string[]> {
   return rows.map((row) => row.id);
 }
 
-// One import at a time per process: an import is long and reads one file; running several at once
-// would only make each slower and hold the embedded engine more. The rows are the source of truth:
-// this chain is how this process works through them, and resumeImports() picks up what a stopped
-// process left (call it at start).
-let chain: Promise<unknown> = Promise.resolve();
-let stopping: AbortController | null = null;
-let scheduled = new Set<string>();
+/** The queue imports run on (lib/jobs/queue.ts, pg-boss): retried with backoff, resumed after a restart. */
+export const IMPORT_QUEUE = 'apple-health-import';
+/** Imports this server runs at once: each reads one file into the database, so more only share it. */
+const IMPORT_CONCURRENCY = 1;
 
-function scheduleImport(importId: string): void {
-  if (scheduled.has(importId)) return;
-  scheduled.add(importId);
-  stopping ??= new AbortController();
-  const signal = stopping.signal;
-  chain = chain.then(async () => {
-    try {
-      if (signal.aborted) return;
-      const outcome = await runImport(importId, { signal });
-      if (outcome === 'busy') setTimeout(() => scheduleImport(importId), IMPORT_LEASE_MS).unref();
-    } catch (error) {
-      if (!signal.aborted) {
-        log.warn({ event: 'import.retry', importId, err: errorFields(error) }, 'Apple Health import will be retried');
-        setTimeout(() => scheduleImport(importId), 30_000).unref();
-      }
-    } finally {
-      scheduled.delete(importId);
-    }
+type ImportJobData = { importId: string };
+
+/** Queue the import's job. A duplicate job is harmless: it finds the import done, or running (and waits). */
+async function scheduleImport(importId: string): Promise<void> {
+  await enqueue(IMPORT_QUEUE, { importId }, {
+    retryLimit: MAX_IMPORT_ATTEMPTS - 1, retryDelaySeconds: 30, retryBackoff: true, expireInSeconds: 15 * 60,
   });
+}
+
+/** The import job's handler, for work() and runDueJobs(). */
+export async function importJob(job: Job<ImportJobData>): Promise<void> {
+  const outcome = await runImport(job.data.importId, { signal: job.signal, renew: () => job.renew() });
+  // Another worker holds it (a stopped server's lease not yet run out): look again once it has.
+  if (outcome === 'busy') throw new RetryLater(IMPORT_LEASE_MS);
+}
+
+/**
+ * Start this server's import worker. Before that, every import left queued or running without a
+ * job (its enqueue lost to a crash right after the upload) gets one, and files no import will
+ * read are removed.
+ */
+export async function startImportWorker(): Promise<void> {
+  await startJobs();
+  const pending = await pendingImports();
+  await sweepImportFiles(pending);
+  const have = new Set((await unfinishedJobs(IMPORT_QUEUE)).map((job) => String(job.data.importId)));
+  for (const id of pending) if (!have.has(id)) await scheduleImport(id);
+  await work(IMPORT_QUEUE, { concurrency: IMPORT_CONCURRENCY }, importJob);
+}
+
+/** Run every due import here until none is due; returns how many ran (tests and tools). */
+export function drainImports(): Promise<number> {
+  return runDueJobs(IMPORT_QUEUE, importJob);
 }
 
 /**
@@ -390,29 +416,4 @@ export async function sweepImportFiles(pending: string[]): Promise<number> {
     }
   }
   return removed;
-}
-
-/** At start: queue every import a previous run left queued or unfinished, and drop files nothing will read. */
-export async function resumeImports(): Promise<number> {
-  const pending = await pendingImports();
-  await sweepImportFiles(pending);
-  for (const id of pending) scheduleImport(id);
-  return pending.length;
-}
-
-/** At stop: the running import hands itself back (queued again) and nothing further starts. */
-export async function stopImports(): Promise<void> {
-  stopping?.abort(new Error('server stopping'));
-  stopping = null;
-  await chain;
-  scheduled = new Set();
-}
-
-/** Wait until every import scheduled in this process has run (tests). */
-export async function drainImports(): Promise<void> {
-  let current: Promise<unknown>;
-  do {
-    current = chain;
-    await current;
-  } while (current !== chain);
 }
