@@ -13,7 +13,7 @@ import { getDb } from '../../db/client';
 import { connections, imports, readings } from '../../db/schema';
 import { createTestApp, createTestUsers, type TestApp } from '../../testing/fixtures';
 import { deleteUser } from '../../users/users';
-import { listConnections } from '../connections';
+import { disconnectSource, listConnections } from '../connections';
 import { generateExport, writeExportZip } from './generate-export';
 import { startJobs, stopJobs } from '../../jobs/queue';
 import { getImport, importsFolder, receiveExport, runImport, startImportWorker } from './imports';
@@ -225,6 +225,22 @@ describe(`Apple Health imports on ${inject('databaseKind')}`, () => {
     const [connection] = await listConnections(app.owner, app.clientId, user!.humanId);
     expect(connection).toMatchObject({ status: 'error', lastError: failed.error });
     expect(fs.existsSync(path.join(importsFolder(), `${queued.id}.zip`))).toBe(false);
+  });
+
+  it('stops an import when Apple Health is disconnected meanwhile, saying so', async () => {
+    const app = await createTestApp();
+    const [user] = await createTestUsers(app, 1);
+    const file = path.join(folder, 'disconnect.zip');
+    await generateExport(file, { records: 12_000, seed: 11 });
+    let batches = 0;
+    const again = await upload(app, user!.humanId, file);
+    const running = runImport(again.id, { batchSize: 500 });
+    const view = () => getImport(app.owner, { clientId: app.clientId, humanId: user!.humanId }, again.id);
+    while ((await view()).recordsSeen === 0 && batches++ < 5_000) await new Promise((resolve) => setTimeout(resolve, 2));
+    await disconnectSource(app.owner, app.clientId, user!.humanId, 'apple-health');
+    expect(await running).toBe('gone');
+    expect(await view()).toMatchObject({ status: 'failed', error: 'Apple Health was disconnected during the import.' });
+    expect(fs.existsSync(path.join(importsFolder(), `${again.id}.zip`))).toBe(false);
   });
 
   it("keeps an app's imports to that app and a user's to that user", async () => {

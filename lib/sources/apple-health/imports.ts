@@ -215,6 +215,7 @@ async function claim(importId: string): Promise<Claimed | 'busy' | null> {
     FROM users u JOIN apps a ON a.id = u.app_id
     WHERE i.id = ${importId} AND u.id = i.user_id AND u.deleted_at IS NULL
       AND (i.status = 'queued' OR (i.status = 'running' AND i.lease_until < now()))
+      AND EXISTS (SELECT 1 FROM connections c WHERE c.id = i.connection_id AND c.status <> 'disconnected')
     RETURNING i.id, i.attempts, i.connection_id::int AS connection_id, a.client_id, u.human_id`);
   const row = result.rows[0];
   if (row) return { id: row.id, attempt: Number(row.attempts), connectionId: Number(row.connection_id), clientId: row.client_id.trim(), humanId: row.human_id };
@@ -233,7 +234,9 @@ async function recordProgress(job: Claimed, progress: ExportProgress, written: n
       records_imported = ${progress.recordsImported}, records_skipped = ${progress.recordsSkipped},
       skipped_types = ${JSON.stringify(progress.skippedByType)}::jsonb, readings_written = ${written},
       lease_until = now() + ${IMPORT_LEASE_MS} * interval '1 millisecond', updated_at = now()
-    WHERE ${ours(job)}`);
+    WHERE ${ours(job)}
+      -- Disconnecting Apple Health meanwhile stops the import: its readings are being removed.
+      AND EXISTS (SELECT 1 FROM connections c WHERE c.id = ${job.connectionId} AND c.status <> 'disconnected')`);
   if ((result.rowCount ?? 0) === 0) throw new ImportGone();
 }
 
@@ -306,7 +309,12 @@ export async function runImport(importId: string, options: RunImportOptions = {}
     return 'done';
   } catch (error) {
     if (error instanceof ImportGone || (error instanceof DomainError && error.kind === 'not_found')) {
-      // Its user or connection was deleted meanwhile: nothing left to import into.
+      // Its user was deleted or its source disconnected meanwhile: nothing left to import into.
+      // (A row that is another run's now, or gone with its user, is left as it is.)
+      await getDb().execute(sql`
+        UPDATE imports SET status = 'failed', error = 'Apple Health was disconnected during the import.', lease_until = NULL,
+          finished_at = now(), updated_at = now()
+        WHERE ${ours(job)}`).catch((e: unknown) => log.error({ err: errorFields(e) }, 'could not record a stopped import'));
       await removeFileUnlessPending(job.id);
       return 'gone';
     }
