@@ -268,6 +268,8 @@ export async function runImport(importId: string, options: RunImportOptions = {}
   let oldest: Date | null = null;
   let written = 0;
   let renewed = performance.now();
+  /** The reading types written (what a webhook event about this import names). */
+  const types = new Set<string>();
   await getDb().execute(sql`UPDATE connections SET status = 'syncing', last_error = NULL, updated_at = now() WHERE id = ${job.connectionId} AND status <> 'disconnected'`);
   try {
     const result = await parseExport(fileOf(job.id), {
@@ -279,6 +281,7 @@ export async function runImport(importId: string, options: RunImportOptions = {}
           // the connection's own: ingestReadings checks it belongs to a live user of clientId.
           written += await ingestReadings(operator, { clientId: job.clientId, connectionId: job.connectionId }, batch);
           for (const reading of batch) {
+            types.add(reading.type);
             const ts = reading.ts as Date;
             if (!newest || ts > newest) newest = ts;
             if (!oldest || ts < oldest) oldest = ts;
@@ -305,7 +308,7 @@ export async function runImport(importId: string, options: RunImportOptions = {}
         newest_reading_at = greatest(newest_reading_at, ${to && to.toISOString()}::timestamptz), updated_at = now()
       WHERE id = ${job.connectionId} AND status <> 'disconnected'`);
     await fs.promises.rm(fileOf(job.id), { force: true });
-    log.info({ event: 'import.done', importId: job.id, records: result.recordsSeen, readings: written, ms: Math.round(performance.now() - began) }, 'Apple Health import done');
+    log.info({ event: 'import.done', importId: job.id, records: result.recordsSeen, readings: written, types: [...types], ms: Math.round(performance.now() - began) }, 'Apple Health import done');
     return 'done';
   } catch (error) {
     if (error instanceof ImportGone || (error instanceof DomainError && error.kind === 'not_found')) {
