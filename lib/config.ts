@@ -8,6 +8,9 @@ const flag = (fallback: boolean) =>
   z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off']).optional()
     .transform((v) => (v === undefined ? fallback : ['1', 'true', 'yes', 'on'].includes(v)));
 
+/** A provider base URL override: http(s) only; empty means the provider's own. */
+const providerUrl = z.url({ protocol: /^https?$/ }).optional().or(z.literal('').transform(() => undefined));
+
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Default: 127.0.0.1 for the embedded database (a laptop demo), 0.0.0.0 with DATABASE_URL. */
@@ -42,6 +45,12 @@ const Env = z.object({
   AUTH_OIDC_ISSUER: optionalString,
   AUTH_OIDC_ID: optionalString,
   AUTH_OIDC_SECRET: optionalString,
+  /** OAuth2 sources: where each provider's consent page and token endpoints are (default: the provider's own). */
+  WEARHOUSE_FITBIT_AUTH_URL: providerUrl,
+  /** Fitbit's Web API (and its token and revoke endpoints): a proxy or a test stand-in. */
+  WEARHOUSE_FITBIT_API_URL: providerUrl,
+  WEARHOUSE_OURA_AUTH_URL: providerUrl,
+  WEARHOUSE_OURA_API_URL: providerUrl,
 }).superRefine((env, ctx) => {
   const sso = [env.AUTH_OIDC_ISSUER, env.AUTH_OIDC_ID, env.AUTH_OIDC_SECRET];
   if (sso.some(Boolean) && !sso.every(Boolean)) {

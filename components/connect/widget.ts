@@ -282,6 +282,7 @@ async function start(widgetToken: string) {
   // -- actions
 
   async function connect(source: WidgetSourceView) {
+    if (source.kind === 'oauth2') return authorize(source);
     busy.add(source.id);
     renderList();
     const answer = await api('POST', 'connect', { sourceId: source.id });
@@ -297,6 +298,65 @@ async function start(widgetToken: string) {
     announce(`${source.name} connected. Importing history…`);
     tell('hapi-connect-connect-source', 'CONNECTED_SOURCE');
   }
+
+  /** The source whose provider consent is open in the popup (busy until the popup reports back). */
+  let authorizing: WidgetSourceView | null = null;
+
+  /**
+   * A provider's source (Fitbit, Oura): its consent page in a popup, opened in the click itself (a
+   * popup opened after an await is blocked). The popup lands on /connect/callback/{source}, which
+   * links the source and tells this page (the 'wearhouse-source' message below).
+   */
+  async function authorize(source: WidgetSourceView) {
+    const popup = window.open('', 'wearhouse-provider', 'popup,width=520,height=720');
+    busy.add(source.id);
+    renderList();
+    const answer = await api('POST', 'authorize', { sourceId: source.id });
+    if (!answer.ok) {
+      popup?.close();
+      busy.delete(source.id);
+      renderList();
+      return failed(answer);
+    }
+    if (!popup) {
+      busy.delete(source.id);
+      renderList();
+      return showError(`Your browser blocked the ${source.name} window. Allow pop-ups for this page and try again.`);
+    }
+    authorizing = source;
+    popup.location.href = (answer.body as { authorizationUrl: string }).authorizationUrl;
+    // A popup closed without an answer leaves the source as it was.
+    const watch = setInterval(() => {
+      if (!popup.closed) return;
+      clearInterval(watch);
+      setTimeout(() => {
+        if (authorizing?.id !== source.id) return;
+        authorizing = null;
+        busy.delete(source.id);
+        renderList();
+      }, 500);
+    }, 500);
+  }
+
+  window.addEventListener('message', (event) => {
+    const data = event.data as { type?: string; status?: string; message?: string; source?: SourceRef | null } | null;
+    if (event.origin !== location.origin || data?.type !== 'wearhouse-source') return;
+    const source = authorizing;
+    authorizing = null;
+    if (source) busy.delete(source.id);
+    if (data.status !== 'connected' || !data.source) {
+      renderList();
+      showError(data.message || 'The connection did not complete. Try again.');
+      return;
+    }
+    const linked = data.source;
+    void refresh().then(() => {
+      note(connectedThisSession, disconnectedThisSession, { name: linked.name, id: linked.id });
+      list.querySelector<HTMLElement>(`[data-key="disconnect:${linked.id}"]`)?.focus();
+      announce(`${linked.name} connected. Importing history…`);
+      tell('hapi-connect-connect-source', 'CONNECTED_SOURCE');
+    });
+  });
 
   const dialog = document.getElementById('confirm') as HTMLDialogElement;
   const confirmText = document.getElementById('confirm-text')!;

@@ -54,6 +54,15 @@ describe(`the OpenAPI document on ${inject('databaseKind')}`, () => {
       'GET /app/users',
       'GET /app/users/{id}',
       'GET /v1/apps/{clientId}/users',
+      'GET /v1/apps/{clientId}/users/activities',
+      'GET /v1/apps/{clientId}/users/blood_glucoses',
+      'GET /v1/apps/{clientId}/users/blood_oxygens',
+      'GET /v1/apps/{clientId}/users/blood_pressures',
+      'GET /v1/apps/{clientId}/users/bmis',
+      'GET /v1/apps/{clientId}/users/body_fats',
+      'GET /v1/apps/{clientId}/users/heart_rates',
+      'GET /v1/apps/{clientId}/users/sleeps',
+      'GET /v1/apps/{clientId}/users/weights',
       'GET /v1/apps/{clientId}/users/{humanId}',
       'GET /v1/apps/{clientId}/users/{humanId}/imports/{importId}',
       'GET /v1/human',
@@ -72,6 +81,7 @@ describe(`the OpenAPI document on ${inject('databaseKind')}`, () => {
       'POST /v1/connect/token',
       'POST /v1/connect/tokens',
       'POST /v1/human/imports/apple-health',
+      'POST /v1/human/{type}/readings',
     ]);
   });
 

@@ -91,13 +91,17 @@ function refuseBeforeSignIn(session: WidgetSession) {
   if (session.mustSignIn) throw forbidden(`Sign in with ${issuerHost(session.settings.oidcIssuer)} first.`);
 }
 
-/** Connect one of the sources the app offers (a demo source at once; its history follows). */
+/** Connect one of the sources the app offers (a demo source at once; its history follows). OAuth2
+ * sources go through the provider's consent instead (lib/sources/oauth/authorize.ts). */
 export async function connectFromWidget(session: WidgetSession, sourceId: string): Promise<{ source: SourceRef; state: WidgetStateView }> {
   refuseBeforeSignIn(session);
   const { caller } = session;
   const offered = await availableSources(caller, caller.clientId);
   const source = offered.find((s) => s.id === sourceId);
   if (!source) throw notFound(`This app does not offer a source ${sourceId}.`);
+  if (source.kind === 'oauth2') {
+    throw new DomainError('conflict', `${source.name} is connected by signing in to ${source.name}: POST /connect/api/authorize and open the URL it answers.`);
+  }
   await connectSource(caller, caller.clientId, caller.humanId, source.id);
   return { source: { name: source.name, id: source.id }, state: await widgetState(session) };
 }

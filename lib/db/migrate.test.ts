@@ -9,8 +9,8 @@ describe(`migrations on ${inject('databaseKind')}`, () => {
       sql`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
     );
     expect(tables.rows.map((r) => r.table_name)).toEqual([
-      'accounts', 'app_keys', 'apps', 'audit_log', 'connect_sessions', 'connections',
-      'reading_rollups', 'readings', 'sources', 'users',
+      'accounts', 'app_keys', 'app_provider_credentials', 'apps', 'audit_log', 'connect_sessions', 'connections',
+      'provider_authorizations', 'reading_rollups', 'readings', 'sources', 'users',
     ]);
     expect(await pendingMigrations(getDb())).toBe(0);
   });

@@ -179,7 +179,8 @@ export const connections = pgTable('connections', {
  * user_id is the connection's user, enforced by the composite foreign key to connections.
  * The chart index `readings_user_id_type_ts_idx` on (user_id, type, ts) INCLUDE (value, value2,
  * connection_id) makes chart queries index-only scans. drizzle-orm cannot express INCLUDE, so it
- * lives in the hand-written migration 0001_readings_chart_index.sql, not here.
+ * lives in the hand-written migration 0001_readings_chart_index.sql, not here. Likewise the batch
+ * endpoints' index (user_id, type COLLATE "C", updated_at, id), migration 0007.
  */
 export const readings = pgTable('readings', {
   id: id(),
@@ -270,6 +271,41 @@ export const auditLog = pgTable('audit_log', {
   at: at('at').notNull().defaultNow(),
 }, (t) => [index('audit_log_app_id_at_idx').on(t.appId, t.at)]);
 
+// ---- OAuth2 sources (issue 13): per-app provider credentials and authorizations in flight ----------
+
+/** An app's own OAuth2 client at a provider (Fitbit, Oura): the secret encrypted, never shown again. */
+export const appProviderCredentials = pgTable('app_provider_credentials', {
+  id: id(),
+  appId: ref('app_id').notNull().references(() => apps.id, { onDelete: 'cascade' }),
+  /** A provider of lib/sources/oauth/providers.ts, also the source's id. */
+  provider: text('provider').notNull(),
+  clientId: text('client_id').notNull(),
+  clientSecretEncrypted: text('client_secret_encrypted').notNull(),
+  clientSecretLast4: text('client_secret_last4').notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+}, (t) => [uniqueIndex('app_provider_credentials_app_id_provider_key').on(t.appId, t.provider)]);
+
+/**
+ * A Connect user on a provider's consent page: found again by the hash of the `state` the provider
+ * returns, spent on the way back, refused after expires_at. The PKCE verifier is encrypted.
+ */
+export const providerAuthorizations = pgTable('provider_authorizations', {
+  id: id(),
+  stateHash: char('state_hash', { length: 64 }).notNull(),
+  connectSessionId: ref('connect_session_id').notNull().references(() => connectSessions.id, { onDelete: 'cascade' }),
+  sourceId: text('source_id').notNull().references(() => sources.id, { onDelete: 'cascade' }),
+  codeVerifierEncrypted: text('code_verifier_encrypted').notNull(),
+  redirectUri: text('redirect_uri').notNull(),
+  expiresAt: at('expires_at').notNull(),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('provider_authorizations_state_hash_key').on(t.stateHash),
+  index('provider_authorizations_connect_session_id_idx').on(t.connectSessionId),
+  index('provider_authorizations_expires_at_idx').on(t.expiresAt),
+  index('provider_authorizations_source_id_idx').on(t.sourceId),
+]);
+
 // ---- Apple Health export imports (migration 0008) ---------------------------------------------
 import { uuid } from 'drizzle-orm/pg-core';
 
@@ -296,6 +332,8 @@ export const imports = pgTable('imports', {
   recordsSkipped: bigint('records_skipped', { mode: 'number' }).notNull().default(0),
   skippedTypes: jsonb('skipped_types').$type<Record<string, number>>().notNull().default(sql`'{}'::jsonb`),
   readingsWritten: bigint('readings_written', { mode: 'number' }).notNull().default(0),
+  readingsInserted: bigint('readings_inserted', { mode: 'number' }).notNull().default(0),
+  readingsUpdated: bigint('readings_updated', { mode: 'number' }).notNull().default(0),
   attempts: integer('attempts').notNull().default(0),
   leaseUntil: at('lease_until'),
   error: text('error'),

@@ -41,8 +41,9 @@ describe(`ingesting readings on ${inject('databaseKind')}`, () => {
       { type: 'weight' as const, ts: '2026-01-05T07:40:00Z', value: 80.0, sourceReadingId: 'w2' },
       { type: 'weight' as const, ts: '2026-01-06T07:15:00Z', value: 79.6, sourceReadingId: 'w3' },
     ];
-    expect(await ingestReadings(u.app.owner, u.target, weighIns)).toBe(3);
-    await ingestReadings(u.app.owner, u.target, [{ ...weighIns[0]!, value: 80.6 }]);
+    expect(await ingestReadings(u.app.owner, u.target, weighIns)).toEqual({ count: 3, inserted: 3, updated: 0, unchanged: 0 });
+    expect(await ingestReadings(u.app.owner, u.target, [{ ...weighIns[0]!, value: 80.6 }, weighIns[1]!]))
+      .toEqual({ count: 2, inserted: 0, updated: 1, unchanged: 1 });
 
     const stored = await getDb().execute<{ value: number; unit: string }>(sql`SELECT value, unit FROM readings WHERE connection_id = ${u.connectionId} ORDER BY ts`);
     expect(stored.rows).toEqual([{ value: 80.6, unit: 'kg' }, { value: 80.0, unit: 'kg' }, { value: 79.6, unit: 'kg' }]);
@@ -58,7 +59,7 @@ describe(`ingesting readings on ${inject('databaseKind')}`, () => {
       { type: 'steps' as const, ts: '2026-02-01T10:00:00Z', value: 100, sourceReadingId: 'd1' },
       { type: 'steps' as const, ts: '2026-02-01T10:00:00Z', value: 250, sourceReadingId: 'd1' },
     ];
-    expect(await ingestReadings(u.app.owner, u.target, twice)).toBe(1);
+    expect(await ingestReadings(u.app.owner, u.target, twice)).toMatchObject({ count: 1, inserted: 1 });
     expect((await rollupOf(u.connectionId, 'steps')).map((r) => r.sum)).toEqual([250]);
   });
 
@@ -188,7 +189,7 @@ describe(`ingesting readings on ${inject('databaseKind')}`, () => {
     const year: ReadingInput[] = Array.from({ length: 525_600 }, (_, i) => ({
       type: 'heart_rate', ts: new Date(start + i * 60_000), value: 50 + (i % 60), sourceReadingId: `hr-${i}`,
     }));
-    expect(await ingestReadings(u.app.owner, u.target, year)).toBe(525_600);
+    expect(await ingestReadings(u.app.owner, u.target, year)).toEqual({ count: 525_600, inserted: 525_600, updated: 0, unchanged: 0 });
     const totals = await getDb().execute<{ readings: number; hours: number; counted: number; summed: number }>(sql`
       SELECT (SELECT count(*)::int FROM readings WHERE connection_id = ${u.connectionId}) AS readings,
              count(*)::int AS hours, sum(count)::int AS counted, sum(sum)::float8 AS summed

@@ -20,7 +20,9 @@ export const ReadingInput = z.object({
   sourceData: z.record(z.string(), z.unknown()).nullable().optional(),
 });
 export type ReadingInput = z.input<typeof ReadingInput>;
-type Reading = z.output<typeof ReadingInput>;
+/** A reading as validated by ReadingInput (dates parsed, defaults filled). */
+export type ValidatedReading = z.output<typeof ReadingInput>;
+type Reading = ValidatedReading;
 
 /**
  * Readings per transaction. Each batch commits on its own so a year of minute data never holds the
@@ -86,18 +88,29 @@ async function parseAll(input: unknown): Promise<Reading[]> {
   return [...byKey.values()];
 }
 
+/** What an ingest did: readings given (after de-duplication), new ones, changed ones, and those re-sent as they were. */
+export type IngestResult = { count: number; inserted: number; updated: number; unchanged: number };
+
 /**
  * Upsert readings of one connection of a user of the app `clientId`. The user is the connection's
- * (the database refuses any other). Returns how many readings were given after de-duplication.
+ * (the database refuses any other).
  */
 export async function ingestReadings(
   caller: Caller,
   target: { clientId: string; connectionId: number },
   input: ReadingInput[],
-): Promise<number> {
+): Promise<IngestResult> {
   const connection = await connectionFor(caller, target.clientId, target.connectionId);
-  const readings = await parseAll(input);
+  return writeReadings(connection, await parseAll(input));
+}
 
+/**
+ * Write readings already validated and de-duplicated (by type and sourceReadingId) to a connection
+ * the caller was authorized for by the service that calls this one; batch by batch, each batch with
+ * its rollups in one transaction, refused (not found) once the user is deleted.
+ */
+export async function writeReadings(connection: { userId: number; connectionId: number }, readings: Reading[]): Promise<IngestResult> {
+  const result: IngestResult = { count: readings.length, inserted: 0, updated: 0, unchanged: 0 };
   const size = await batchSize();
   for (let start = 0; start < readings.length; start += size) {
     const batch = readings.slice(start, start + size);
@@ -108,18 +121,26 @@ export async function ingestReadings(
         .from(users)
         .where(and(eq(users.id, connection.userId), isNull(users.deletedAt)))
         .for('share');
-      if (!live) throw notFound(`No connection ${target.connectionId}.`);
-      await refreshHours(tx, connection, await upsertBatch(tx, connection, batch));
+      if (!live) throw notFound(`No connection ${connection.connectionId}.`);
+      const written = await upsertBatch(tx, connection, batch);
+      await refreshHours(tx, connection, written.hours);
+      result.inserted += written.inserted;
+      result.updated += written.updated;
     });
   }
-  return readings.length;
+  result.unchanged = result.count - result.inserted - result.updated;
+  return result;
 }
 
-/** Upsert one batch; returns the hours whose rollups changed: where written readings are now, and
- * where moved readings were before. Readings re-sent unchanged touch nothing. */
-async function upsertBatch(tx: Tx, target: { userId: number; connectionId: number }, batch: Reading[]): Promise<TouchedHour[]> {
+/**
+ * Upsert one batch; returns the hours whose rollups changed (where written readings are now, and
+ * where moved readings were before) and how many rows were inserted and updated. Readings re-sent
+ * unchanged touch nothing. An inserted row is told from an updated one by `xmax = 0` (an updated
+ * row carries the updating transaction's id), which costs nothing beside the RETURNING.
+ */
+async function upsertBatch(tx: Tx, target: { userId: number; connectionId: number }, batch: Reading[]): Promise<{ hours: TouchedHour[]; inserted: number; updated: number }> {
   const { userId, connectionId } = target;
-  const result = await tx.execute<{ type: string; tz: number; bucket: string }>(sql`
+  const result = await tx.execute<{ type: string | null; tz: number | null; bucket: string | null; inserted: number; written: number }>(sql`
     WITH input AS (
       SELECT * FROM unnest(
         ${sql.param(batch.map((r) => r.type))}::text[],
@@ -149,10 +170,17 @@ async function upsertBatch(tx: Tx, target: { userId: number; connectionId: numbe
         value2 = excluded.value2, unit = excluded.unit, source_data = excluded.source_data, updated_at = now()
       WHERE (readings.ts, readings.tz_offset_minutes, readings.value, readings.value2, readings.unit, readings.source_data)
         IS DISTINCT FROM (excluded.ts, excluded.tz_offset_minutes, excluded.value, excluded.value2, excluded.unit, excluded.source_data)
-      RETURNING type, tz_offset_minutes AS tz, ts
+      RETURNING type, tz_offset_minutes AS tz, ts, xmax = 0 AS inserted
     ), touched AS (
       SELECT type, tz, ts FROM moved UNION ALL SELECT type, tz, ts FROM written
+    ), hours AS (
+      SELECT DISTINCT type, tz, to_json(${bucketOf(sql`ts`, sql`tz`)})#>>'{}' AS bucket FROM touched
+    ), counts AS (
+      SELECT (count(*) FILTER (WHERE inserted))::int AS inserted, count(*)::int AS written FROM written
     )
-    SELECT DISTINCT type, tz, to_json(${bucketOf(sql`ts`, sql`tz`)})#>>'{}' AS bucket FROM touched`);
-  return result.rows.map((r) => ({ type: r.type, tz: Number(r.tz), bucket: new Date(r.bucket) }));
+    -- One row per touched hour with the counts beside it; one row of counts alone when none was.
+    SELECT h.type, h.tz, h.bucket, counts.inserted, counts.written FROM counts LEFT JOIN hours h ON true`);
+  const counts = result.rows[0] ?? { inserted: 0, written: 0 };
+  const hours = result.rows.filter((r) => r.bucket !== null).map((r) => ({ type: r.type!, tz: Number(r.tz), bucket: new Date(r.bucket!) }));
+  return { hours, inserted: Number(counts.inserted), updated: Number(counts.written) - Number(counts.inserted) };
 }

@@ -15,14 +15,24 @@ export const LINGER_MS = 5_000;
 
 /**
  * Call before handing the request to a handler that may answer without reading the body.
- * A body announced larger than the cap is answered with `Connection: close`.
+ * A body announced larger than the cap and still unread when the answer starts is answered with
+ * `Connection: close`.
  */
 export function guardUnreadBody(req: http.IncomingMessage, res: http.ServerResponse): void {
   if (req.method === 'GET' || req.method === 'HEAD') return;
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > DRAIN_CAP_BYTES) {
-    res.shouldKeepAlive = false;
-    lingerOnClose(req);
+    // Decided when the answer starts: a route that read the whole body (an upload) keeps the
+    // connection; one that answers before reading it closes it, lingering.
+    const writeHead = res.writeHead;
+    res.writeHead = function answering(this: http.ServerResponse, ...args: unknown[]) {
+      res.writeHead = writeHead;
+      if (!req.complete) {
+        res.shouldKeepAlive = false;
+        lingerOnClose(req);
+      }
+      return (writeHead as (...a: unknown[]) => http.ServerResponse).apply(this, args);
+    } as typeof res.writeHead;
   }
 
   res.once('finish', () => {

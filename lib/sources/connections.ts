@@ -7,10 +7,12 @@ import type { Caller } from '../auth/caller';
 import { encrypt } from '../auth/encryption';
 import { issueSecret } from '../auth/secrets';
 import { getDb } from '../db/client';
-import { apps, connections, readingRollups, sources, users } from '../db/schema';
+import { appProviderCredentials, apps, connections, readingRollups, sources, users } from '../db/schema';
 import { conflict, forbidden, invalidInput, notFound } from '../errors';
 import { wakePurger } from '../users/purge';
 import { syncRegistration } from './connectors';
+import { isOAuthProvider, OAUTH_PROVIDER_IDS } from './oauth/providers';
+import { revokeInBackground } from './oauth/tokens';
 import { queueSync } from './sync';
 
 export type Connection = {
@@ -31,10 +33,12 @@ export type Connection = {
 /** A source Connect offers an app's users. */
 export type AvailableSource = { id: string; name: string; kind: string; dataTypes: string[]; description: string };
 
-/** Kinds of source that can be connected today (the real providers come with a later issue). */
+/** Kinds of source that can be connected today, and the OAuth2 sources that have a provider definition
+ * (offered to an app's users once the app has entered its client credentials for that provider). */
 const CONNECTABLE_KINDS = ['demo'] as const;
 /** Sources of other kinds that can be connected today: Apple Health takes an uploaded export (lib/sources/apple-health). */
 const CONNECTABLE_SOURCES = ['apple-health'] as const;
+const CONNECTABLE_OAUTH_SOURCES: readonly string[] = OAUTH_PROVIDER_IDS;
 /** Whether Wearhouse syncs the source (it has a connector: lib/sources/connectors.ts). */
 const isSynced = (sourceId: string) => syncRegistration(sourceId) !== undefined;
 
@@ -67,7 +71,8 @@ async function appForOffer(caller: Caller, clientId: string): Promise<number> {
 
 /**
  * The sources Connect offers the users of app `clientId`: those the app enables (all when it
- * names none) that can be connected today, by name.
+ * names none) that can be connected today, by name. Fitbit and Oura need the app's own client
+ * credentials at the provider first.
  */
 export async function availableSources(caller: Caller, clientId: string): Promise<AvailableSource[]> {
   const appId = await appForOffer(caller, clientId);
@@ -77,7 +82,11 @@ export async function availableSources(caller: Caller, clientId: string): Promis
     .select({ id: sources.id, name: sources.name, kind: sources.kind, dataTypes: sources.dataTypes, description: sources.description })
     .from(sources)
     .where(and(
-      sql`(${sources.kind} = ANY(${sql.param([...CONNECTABLE_KINDS])}::source_kind[]) OR ${sources.id} = ANY(${sql.param([...CONNECTABLE_SOURCES])}::text[]))`,
+      // An OAuth2 source only once the app has its own client at that provider (lib/sources/oauth/credentials.ts);
+      // Apple Health (an uploaded export, lib/sources/apple-health) always.
+      sql`(${sources.kind} = ANY(${sql.param([...CONNECTABLE_KINDS])}::source_kind[]) OR ${sources.id} = ANY(${sql.param([...CONNECTABLE_SOURCES])}::text[])
+        OR (${sources.id} = ANY(${sql.param([...CONNECTABLE_OAUTH_SOURCES])}::text[])
+        AND EXISTS (SELECT 1 FROM ${appProviderCredentials} p WHERE p.app_id = ${appId} AND p.provider = ${sources.id})))`,
       app.enabled === null ? undefined : sql`${sources.id} = ANY(${sql.param(app.enabled)}::text[])`,
     ))
     .orderBy(asc(sources.name), asc(sources.id));
@@ -211,7 +220,10 @@ export async function connectSource(
  */
 export async function disconnectSource(caller: Caller, clientId: string, humanId: string, sourceId: string): Promise<void> {
   const { appId, userId } = await userIdFor(caller, clientId, humanId);
-  await getDb().transaction(async (tx) => {
+  const revoke = await getDb().transaction(async (tx) => {
+    // The provider grant as it was, to revoke once the connection is gone (never inside this transaction).
+    const [before] = await tx.select({ sealed: connections.credentialsEncrypted }).from(connections)
+      .where(and(eq(connections.userId, userId), eq(connections.sourceId, sourceId), ne(connections.status, 'disconnected'))).for('update');
     const [gone] = await tx
       .update(connections)
       // sync_requested_at stays set while the rows wait for the purger: the queue's partial index
@@ -221,8 +233,11 @@ export async function disconnectSource(caller: Caller, clientId: string, humanId
       .returning({ id: connections.id });
     if (!gone) throw notFound(`No connection to ${sourceId}.`);
     await recordAudit(tx, caller, { appId, action: 'connection.delete', target: `${humanId}/${sourceId}` });
+    return isOAuthProvider(sourceId) && before?.sealed ? { connectionId: Number(gone.id), sealed: before.sealed } : null;
   });
   wakePurger();
+  // Best effort: the provider forgets the grant; a failure is logged and never undoes the disconnect.
+  if (revoke) revokeInBackground({ appId, ...revoke });
 }
 
 /**

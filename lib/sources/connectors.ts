@@ -5,6 +5,13 @@ import type { QueueName } from '../jobs/queue';
 import type { Connector, SyncContext } from './connector';
 import { demoConnector } from './demo/connector';
 import { DEMO_SOURCE_IDS } from './demo/generator';
+import { fitbitConnector } from './fitbit/connector';
+import { isOAuthProvider, providerEndpoints } from './oauth/providers';
+import { providerFetchFor as oauthFetchFor } from './oauth/tokens';
+import { ouraConnector } from './oura/connector';
+
+/** Oura's connector reads its API base URL from the configuration when a sync runs (tests move it). */
+const oura: Connector = { sync: (context) => ouraConnector({ apiBaseUrl: providerEndpoints('oura').apiBaseUrl }).sync(context) };
 
 export type SyncRegistration = {
   connector: Connector;
@@ -16,9 +23,10 @@ export type SyncRegistration = {
 
 const registry = new Map<string, SyncRegistration>([
   ...DEMO_SOURCE_IDS.map((id) => [id, { connector: demoConnector, queue: 'sync-demo', concurrency: 2 }] as const),
-  // The integrator adds the OAuth2 providers here, e.g.
-  // ['fitbit', { connector: fitbitConnector, queue: 'sync-fitbit', concurrency: 4 }],
-  // ['oura', { connector: ouraConnector, queue: 'sync-oura', concurrency: 4 }],
+  // Fitbit allows 150 requests per user and hour, Oura 5,000 per 5 minutes per app: four syncs at a
+  // time per server keep a backfill (about a hundred requests) well inside either.
+  ['fitbit', { connector: fitbitConnector, queue: 'sync-fitbit', concurrency: 4 }],
+  ['oura', { connector: oura, queue: 'sync-oura', concurrency: 4 }],
 ]);
 
 /** How source `sourceId` is synced, or undefined for a source that is not synced by Wearhouse. */
@@ -41,13 +49,13 @@ export function registerConnector(sourceId: string, registration: SyncRegistrati
 }
 
 /**
- * The authorized fetch a connector of this source gets (SyncContext.providerFetch).
- * INTEGRATOR: for `oauth2` sources, return lib/sources/oauth's fetch for the connection (Bearer
- * access token, refreshed when expired and once on a 401, 429 → ProviderRateLimitedError, refused
- * grant → ProviderAuthorizationError). Sources without a provider get a fetch that throws.
+ * The authorized fetch a connector of this source gets (SyncContext.providerFetch): for an OAuth2
+ * provider, lib/sources/oauth's fetch for the connection (Bearer access token, refreshed when expired
+ * and once on a 401, 429 → ProviderRateLimitedError, refused grant → ProviderAuthorizationError).
+ * Sources without a provider get a fetch that throws.
  */
-export function providerFetchFor(source: { id: string; kind: string }, connectionId: number): SyncContext['providerFetch'] {
-  void connectionId;
+export function providerFetchFor(source: { id: string; kind: string }, connectionId: number, now?: () => Date): SyncContext['providerFetch'] {
+  if (isOAuthProvider(source.id)) return oauthFetchFor(connectionId, { now });
   return async () => {
     throw new Error(`Source ${source.id} (${source.kind}) has no provider API to fetch from.`);
   };

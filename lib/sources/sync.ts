@@ -105,6 +105,8 @@ async function runSync(job: Job<SyncJobData>, options: SyncOptions): Promise<voi
   }
   const began = performance.now();
   let written = 0;
+  /** Readings this run added or changed (a re-synced unchanged reading is not news), and their types. */
+  let changed = 0;
   const types = new Set<string>();
   const span: { oldest: Date | null; newest: Date | null } = { oldest: null, newest: null };
   // Between pages: still running, still this run's job, the connection still wanted.
@@ -131,15 +133,17 @@ async function runSync(job: Job<SyncJobData>, options: SyncOptions): Promise<voi
       // Written as the operator: a job outlives the request that queued it, so no request caller
       // exists any more. The scope stays the connection's own: clientId is its user's app, and
       // ingestReadings checks the connection belongs to a live user of it.
-      written += await ingestReadings(operator, { clientId: c.clientId, connectionId }, readings);
+      const stored = await ingestReadings(operator, { clientId: c.clientId, connectionId }, readings);
+      written += stored.count;
+      changed += stored.inserted + stored.updated;
       for (const r of readings) {
-        types.add(String(r.type));
+        if (stored.inserted + stored.updated > 0) types.add(String(r.type));
         const ts = new Date(r.ts as string | number | Date);
         if (!span.oldest || ts < span.oldest) span.oldest = ts;
         if (!span.newest || ts > span.newest) span.newest = ts;
       }
     },
-    providerFetch: providerFetchFor({ id: c.sourceId, kind: c.sourceKind }, connectionId),
+    providerFetch: providerFetchFor({ id: c.sourceId, kind: c.sourceKind }, connectionId, options.now),
   };
 
   try {
@@ -164,7 +168,7 @@ async function runSync(job: Job<SyncJobData>, options: SyncOptions): Promise<voi
       WHERE ${owned(c)}
       RETURNING sync_requested_at IS NOT NULL AS again`)).rows;
     if (!finished) return;
-    log.info({ event: 'connection.synced', connectionId, source: c.sourceId, readings: written, types: [...types], ms: Math.round(performance.now() - began) }, 'connection synced');
+    log.info({ event: 'connection.synced', connectionId, source: c.sourceId, readings: written, changed, types: [...types], ms: Math.round(performance.now() - began) }, 'connection synced');
     await queueNextSync(registration.queue, connectionId, finished.again ? 0 : SYNC_INTERVAL_SECONDS);
   } catch (error) {
     if (error instanceof RunGone) return;

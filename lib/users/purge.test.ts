@@ -69,6 +69,10 @@ describe(`purging a deleted user on ${inject('databaseKind')}`, () => {
         return { status: response.status, ms: performance.now() - began };
       };
       for (let i = 0; i < 100; i++) await get(reader!.humanId); // warm up
+      // What the machine itself does to the reader (other processes on the 2 cores), without a purge.
+      const quiet: number[] = [];
+      for (let i = 0; i < 1_000; i++) quiet.push((await get(reader!.humanId)).ms);
+      const quietLongest = Math.max(...quiet);
 
       const deleted = await fetch(`${users}/${heavy!.humanId}`, { method: 'DELETE', headers });
       expect(deleted.status).toBe(204);
@@ -86,11 +90,13 @@ describe(`purging a deleted user on ${inject('databaseKind')}`, () => {
       }
       expect(await left()).toEqual({ readings: 0, connections: 0 });
       const longest = Math.max(...times);
-      console.log(`longest of ${times.length} reads during the purge: ${longest.toFixed(1)} ms`);
-      // The issue asks for ~100 ms (126–187 ms measured on a quiet machine); the bound leaves room for
-      // the rest of the suite running beside it on 2 cores (301 ms seen in CI). Purging in one
-      // statement instead (PURGE_BATCH of 2,000,000) stalled this reader for 580 ms on a quiet machine.
-      expect(longest).toBeLessThan(450);
+      console.log(`longest of ${times.length} reads during the purge: ${longest.toFixed(1)} ms (${quietLongest.toFixed(1)} ms of 1,000 before it)`);
+      // The issue asks for ~100 ms (126–187 ms measured on a quiet machine). The bound is what the
+      // purge may add to the machine's own worst pause, seen just before it on the same reader: a
+      // busy machine (the rest of the suite, or anything else on the 2 cores) lengthens both. Purging
+      // in one statement instead (PURGE_BATCH of 2,000,000) stalled this reader for 580 ms on a quiet
+      // machine, and fails this.
+      expect(longest).toBeLessThan(Math.max(450, 2 * quietLongest + 100));
     } finally {
       await purger.stop();
       await api.close();

@@ -11,6 +11,7 @@ import { issueSecret } from '../auth/secrets';
 import { getDb, getPool, type Database } from '../db/client';
 import { connectSessions, users } from '../db/schema';
 import { forbidden, invalidInput, notFound } from '../errors';
+import { grantsOfUser, revokeInBackground } from '../sources/oauth/tokens';
 import { HUMAN_ID_PATTERN, newHumanId } from './human-id';
 import { wakePurger } from './purge';
 
@@ -209,7 +210,7 @@ export async function createUser(
 export async function deleteUser(caller: Caller, clientId: string, humanId: string, context: { ip?: string | null } = {}): Promise<void> {
   requireHumanId(humanId);
   const appId = await appIdFor(caller, clientId);
-  await getDb().transaction(async (tx) => {
+  const grants = await getDb().transaction(async (tx) => {
     const [gone] = await tx
       .update(users)
       .set({ deletedAt: sql`now()` })
@@ -218,8 +219,12 @@ export async function deleteUser(caller: Caller, clientId: string, humanId: stri
     if (!gone) throw notFound(`No user ${humanId}.`);
     await tx.delete(connectSessions).where(eq(connectSessions.userId, gone.id));
     await recordAudit(tx, caller, { appId, action: 'user.delete', target: humanId, ip: context.ip });
+    // Their provider grants (Fitbit, Oura) as they are now, before the purger removes the rows.
+    return grantsOfUser(tx, gone.id);
   });
   wakePurger();
+  // Best effort and after the commit: the providers forget the grants; never holds up the delete.
+  for (const grant of grants) revokeInBackground(grant);
 }
 
 /** The user's access and public tokens in full, for the portal (never for an App Key). */

@@ -17,6 +17,8 @@ import { errorFields, log } from '../../log';
 import { baseUrlOf } from '../dialect';
 import { asDomainError, isDatabaseUnavailable, logFailure } from '../errors';
 import { registerWidgetImportRoutes } from './imports';
+import { beginAuthorization } from '../../sources/oauth/authorize';
+import { handleSourceCallback } from './source-callback';
 import { widgetAssets } from './widget-assets';
 import { LAUNCH_SVG, pageHeaders, renderPage } from './widget-page';
 
@@ -156,6 +158,9 @@ export function connectRoutes() {
       'Cross-Origin-Resource-Policy': 'cross-origin',
     }));
 
+  // Where Fitbit and Oura send the user back (in the widget's popup) after consent.
+  router.get('/callback/:source', handleSourceCallback);
+
   // ---- The widget page's JSON endpoints -------------------------------------------------------
   const api = new Hono<WidgetEnv>();
   api.use(bodyLimit({
@@ -176,6 +181,9 @@ export function connectRoutes() {
   });
   api.get('/state', async (c) => c.json(await widgetState(c.var.session)));
   api.post('/connect', async (c) => c.json(await connectFromWidget(c.var.session, (await jsonBody(c, SourceBody)).sourceId)));
+  // An OAuth2 source (Fitbit, Oura): the provider's consent URL, which the widget opens in a popup.
+  api.post('/authorize', async (c) =>
+    c.json(await beginAuthorization(c.var.widgetToken, c.var.session, (await jsonBody(c, SourceBody)).sourceId, { baseUrl: baseUrlOf(c) })));
   api.post('/disconnect', async (c) => c.json(await disconnectFromWidget(c.var.session, (await jsonBody(c, SourceBody)).sourceId)));
   api.post('/sign-in', async (c) => {
     if (!c.var.session.mustSignIn) throw new DomainError('conflict', 'You are signed in already.');

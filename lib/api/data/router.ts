@@ -17,6 +17,7 @@ import { registerProfileRoutes } from './profile';
 import { registerReadingRoutes } from './readings';
 import { registerSourceRoutes } from './sources';
 import { registerSummaryRoutes } from './summaries';
+import { registerUploadRoutes } from './upload';
 
 /** The token a request presents: the Authorization header's bearer token, else ?access_token=. */
 export function presentedToken(c: Context): string | null {
@@ -91,6 +92,7 @@ export function dataRoutes(limits: ApiLimits) {
   registerSummaryRoutes(router);
   registerImportRoutes(router);
   registerReadingRoutes(router);
+  registerUploadRoutes(router);
 
   router.openAPIRegistry.registerComponent('securitySchemes', 'userAccessToken', {
     type: 'http',

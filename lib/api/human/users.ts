@@ -7,6 +7,8 @@ import { DomainError } from '../../errors';
 import { HUMAN_ID_PATTERN } from '../../users/human-id';
 import { createUser, deleteUser, getUserSummary, listUsers, MAX_PAGE_SIZE, NewUserInput, type UserSummary } from '../../users/users';
 import { IMPORT_UPLOAD_PATH, registerImportRoutes } from './imports';
+import { registerBatchRoutes } from './batch';
+import { ClientId, errors, HumanError, security, Since, tags } from './common';
 import { baseUrlOf, createDialectRouter, type ApiLimits, integerQueryParam, type Dialect } from '../dialect';
 
 const REASONS: Record<number, string> = {
@@ -58,51 +60,8 @@ const HumanUser = z
   })
   .openapi('HumanUser');
 
-const HumanError = z
-  .object({
-    statusCode: z.number().int().openapi({ example: 404 }),
-    error: z.string().openapi({ example: 'Not Found' }),
-    message: z.string(),
-  })
-  .openapi('HumanError');
-
-const ClientId = z.string().regex(CLIENT_ID_PATTERN, 'clientId is 40 hexadecimal characters.')
-  .openapi({ param: { name: 'clientId', in: 'path' }, example: '1d129c20acf6fcef9be0b067cc7859d872ed5ade' });
 const HumanId = z.string().regex(HUMAN_ID_PATTERN, 'humanId is 32 hexadecimal characters.')
   .openapi({ param: { name: 'humanId', in: 'path' }, example: '0a34dca6b9fe0b2361038bd371d96539' });
-
-const COMPACT_TIME = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(?:\.(\d{1,3}))?Z$/i;
-const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?$/i;
-
-/**
- * A time in Human API's compact form (`20131228T184610Z`) or ISO 8601 (a date, or a date-time that
- * is UTC unless it names an offset), or null. Checked field by field: `Date` would roll 30 February
- * over into March instead of refusing it, and read an ISO time without an offset as server-local.
- */
-function parseSince(value: string): Date | null {
-  const match = value.match(COMPACT_TIME) ?? value.match(ISO_TIME);
-  if (!match) return null;
-  const [year, month, day, hour = 0, minute = 0, second = 0] = match.slice(1, 7).map((part) => Number(part ?? 0));
-  const millisecond = Number((match[7] ?? '').slice(0, 3).padEnd(3, '0'));
-  const date = new Date(Date.UTC(year!, month! - 1, day!, hour, minute, second, millisecond));
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month! - 1 || date.getUTCDate() !== day ||
-      hour > 23 || minute > 59 || second > 59) return null;
-  const zone = match[8]?.toUpperCase();
-  if (!zone || zone === 'Z') return date;
-  const [offsetHours, offsetMinutes = 0] = zone.slice(1).replace(':', '').match(/\d{2}/g)!.map(Number);
-  if (offsetHours! > 23 || offsetMinutes > 59) return null;
-  const offsetMs = (zone.startsWith('-') ? -1 : 1) * (offsetHours! * 60 + offsetMinutes) * 60_000;
-  return new Date(date.getTime() - offsetMs);
-}
-
-const Since = z.string().transform((value, ctx) => {
-  const date = parseSince(value);
-  if (!date) {
-    ctx.addIssue({ code: 'custom', message: 'Use YYYYMMDDTHHmmssZ or an ISO 8601 date-time.' });
-    return z.NEVER;
-  }
-  return date;
-});
 
 /**
  * The deepest offset served: OFFSET reads and throws away every row it skips, so at a million users
@@ -128,17 +87,7 @@ const ListQuery = z.object({
     .openapi({ param: { name: 'updated_since', in: 'query' }, type: 'string', description: 'Only users updated at or after this time.', example: '2013-12-28T18:46:10Z' }),
 });
 
-const errors = {
-  400: { description: 'Malformed id, paging value or body', content: { 'application/json': { schema: HumanError } } },
-  401: { description: 'Missing, unknown or revoked App Key', content: { 'application/json': { schema: HumanError } } },
-  403: { description: 'The App Key belongs to another app', content: { 'application/json': { schema: HumanError } } },
-  413: { description: 'Request body larger than 1 MB', content: { 'application/json': { schema: HumanError } } },
-  429: { description: 'Rate limit for this App Key exceeded, or too many invalid App Keys from this address (see Retry-After)', content: { 'application/json': { schema: HumanError } } },
-  503: { description: 'The database is down or restarting (see Retry-After)', content: { 'application/json': { schema: HumanError } } },
-};
 const notFound = { 404: { description: 'No such user in this app', content: { 'application/json': { schema: HumanError } } } };
-const security = [{ appKeyBasic: [] }];
-const tags = ['Human API dialect'];
 
 const listRoute = createRoute({
   method: 'get', path: '/{clientId}/users', tags, security,
@@ -253,6 +202,9 @@ export function humanRoutes(limits: ApiLimits) {
     if (link) c.header('Link', link);
     return c.json(page.users.map(toHumanUser), 200);
   });
+
+  // Before GET one user: /{clientId}/users/heart_rates is a batch read, not a user.
+  registerBatchRoutes(router);
 
   router.openapi(getRoute, async (c) => {
     const { clientId, humanId } = c.req.valid('param');

@@ -16,6 +16,8 @@ CREATE TABLE "imports" (
 	"records_skipped" bigint DEFAULT 0 NOT NULL,
 	"skipped_types" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"readings_written" bigint DEFAULT 0 NOT NULL,
+	"readings_inserted" bigint DEFAULT 0 NOT NULL,
+	"readings_updated" bigint DEFAULT 0 NOT NULL,
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"lease_until" timestamp (3) with time zone,
 	"error" text,

@@ -100,7 +100,7 @@ describe(`Apple Health imports on ${inject('databaseKind')}`, () => {
 
     const done = await getImport(app.owner, { clientId: app.clientId, humanId: user!.humanId }, queued.id);
     expect(done).toMatchObject({
-      status: 'done', progress: 1, error: null, recordsSeen: 28, recordsImported: 21, recordsSkipped: 7, readingsWritten: 18,
+      status: 'done', progress: 1, error: null, recordsSeen: 28, recordsImported: 21, recordsSkipped: 7, readingsWritten: 18, readingsInserted: 18, readingsUpdated: 0,
       skippedTypes: { HKCategoryTypeIdentifierSleepAnalysis: 2, HKQuantityTypeIdentifierBasalEnergyBurned: 1, HKQuantityTypeIdentifierHeartRate: 1, Workout: 1, ActivitySummary: 1, HKCorrelationTypeIdentifierBloodPressure: 1 },
     });
     // The file is removed once imported.
@@ -138,6 +138,8 @@ describe(`Apple Health imports on ${inject('databaseKind')}`, () => {
     const before = await getDb().select({ id: readings.id, updatedAt: readings.updatedAt }).from(readings).where(eq(readings.connectionId, connection!.id)).orderBy(asc(readings.id));
     const again = await upload(app, user!.humanId, file);
     expect(await runImport(again.id)).toBe('done');
+    expect(await getImport(app.owner, { clientId: app.clientId, humanId: user!.humanId }, again.id))
+      .toMatchObject({ status: 'done', readingsWritten: 18, readingsInserted: 0, readingsUpdated: 0 });
     const after = await getDb().select({ id: readings.id, updatedAt: readings.updatedAt }).from(readings).where(eq(readings.connectionId, connection!.id)).orderBy(asc(readings.id));
     expect(after).toEqual(before);
     expect((await listConnections(app.owner, app.clientId, user!.humanId)).map((c) => c.id)).toEqual([connection!.id]);
@@ -175,6 +177,7 @@ describe(`Apple Health imports on ${inject('databaseKind')}`, () => {
 
     const again = await upload(app, user!.humanId, file);
     expect(await runImport(again.id)).toBe('done');
+    expect(await getImport(app.owner, { clientId: app.clientId, humanId: user!.humanId }, again.id)).toMatchObject({ readingsInserted: 0, readingsUpdated: 0 });
     const [{ total }] = await getDb().select({ total: sql<number>`count(*)::int` }).from(readings).where(eq(readings.connectionId, connection!.id)) as [{ total: number }];
     expect(total).toBe(generated.readings);
   });

@@ -50,6 +50,9 @@ export type ImportView = {
   /** Skipped records by HealthKit type (types Wearhouse does not store, time in bed, workouts…). */
   skippedTypes: Record<string, number>;
   readingsWritten: number;
+  /** Of those, new readings, and readings that existed with other values (the rest were unchanged). */
+  readingsInserted: number;
+  readingsUpdated: number;
   error: string | null;
   createdAt: Date;
   startedAt: Date | null;
@@ -177,6 +180,8 @@ const toView = (row: ImportRow, humanId: string): ImportView => ({
   recordsSkipped: row.recordsSkipped,
   skippedTypes: row.skippedTypes,
   readingsWritten: row.readingsWritten,
+  readingsInserted: row.readingsInserted,
+  readingsUpdated: row.readingsUpdated,
   error: row.error,
   createdAt: row.createdAt,
   startedAt: row.startedAt,
@@ -211,7 +216,7 @@ async function claim(importId: string): Promise<Claimed | 'busy' | null> {
     UPDATE imports i SET status = 'running', attempts = i.attempts + 1, started_at = coalesce(i.started_at, now()),
       lease_until = now() + ${IMPORT_LEASE_MS} * interval '1 millisecond', error = NULL,
       xml_bytes_read = 0, records_seen = 0, records_imported = 0, records_skipped = 0, skipped_types = '{}'::jsonb,
-      readings_written = 0, updated_at = now()
+      readings_written = 0, readings_inserted = 0, readings_updated = 0, updated_at = now()
     FROM users u JOIN apps a ON a.id = u.app_id
     WHERE i.id = ${importId} AND u.id = i.user_id AND u.deleted_at IS NULL
       AND (i.status = 'queued' OR (i.status = 'running' AND i.lease_until < now()))
@@ -228,11 +233,14 @@ const ours = (job: Claimed) => sql`id = ${job.id} AND status = 'running' AND att
 
 class ImportGone extends Error {}
 
-async function recordProgress(job: Claimed, progress: ExportProgress, written: number) {
+type Written = { count: number; inserted: number; updated: number };
+
+async function recordProgress(job: Claimed, progress: ExportProgress, written: Written) {
   const result = await getDb().execute(sql`
     UPDATE imports SET xml_bytes_read = ${progress.bytesRead}, records_seen = ${progress.recordsSeen},
       records_imported = ${progress.recordsImported}, records_skipped = ${progress.recordsSkipped},
-      skipped_types = ${JSON.stringify(progress.skippedByType)}::jsonb, readings_written = ${written},
+      skipped_types = ${JSON.stringify(progress.skippedByType)}::jsonb, readings_written = ${written.count},
+      readings_inserted = ${written.inserted}, readings_updated = ${written.updated},
       lease_until = now() + ${IMPORT_LEASE_MS} * interval '1 millisecond', updated_at = now()
     WHERE ${ours(job)}
       -- Disconnecting Apple Health meanwhile stops the import: its readings are being removed.
@@ -266,7 +274,7 @@ export async function runImport(importId: string, options: RunImportOptions = {}
   const began = performance.now();
   let newest: Date | null = null;
   let oldest: Date | null = null;
-  let written = 0;
+  const written: Written = { count: 0, inserted: 0, updated: 0 };
   let renewed = performance.now();
   /** The reading types written (what a webhook event about this import names). */
   const types = new Set<string>();
@@ -279,7 +287,10 @@ export async function runImport(importId: string, options: RunImportOptions = {}
         if (batch.length > 0) {
           // Written as the operator: the job outlives the request that queued it. The scope stays
           // the connection's own: ingestReadings checks it belongs to a live user of clientId.
-          written += await ingestReadings(operator, { clientId: job.clientId, connectionId: job.connectionId }, batch);
+          const result = await ingestReadings(operator, { clientId: job.clientId, connectionId: job.connectionId }, batch);
+          written.count += result.count;
+          written.inserted += result.inserted;
+          written.updated += result.updated;
           for (const reading of batch) {
             types.add(reading.type);
             const ts = reading.ts as Date;
@@ -297,7 +308,8 @@ export async function runImport(importId: string, options: RunImportOptions = {}
     const finished = await getDb().execute(sql`
       UPDATE imports SET status = 'done', finished_at = now(), lease_until = NULL, xml_bytes_read = ${result.bytesRead},
         records_seen = ${result.recordsSeen}, records_imported = ${result.recordsImported}, records_skipped = ${result.recordsSkipped},
-        skipped_types = ${JSON.stringify(result.skippedByType)}::jsonb, readings_written = ${written}, updated_at = now()
+        skipped_types = ${JSON.stringify(result.skippedByType)}::jsonb, readings_written = ${written.count},
+        readings_inserted = ${written.inserted}, readings_updated = ${written.updated}, updated_at = now()
       WHERE ${ours(job)}`);
     if ((finished.rowCount ?? 0) === 0) throw new ImportGone();
     const [from, to] = [oldest as Date | null, newest as Date | null];
@@ -308,7 +320,7 @@ export async function runImport(importId: string, options: RunImportOptions = {}
         newest_reading_at = greatest(newest_reading_at, ${to && to.toISOString()}::timestamptz), updated_at = now()
       WHERE id = ${job.connectionId} AND status <> 'disconnected'`);
     await fs.promises.rm(fileOf(job.id), { force: true });
-    log.info({ event: 'import.done', importId: job.id, records: result.recordsSeen, readings: written, types: [...types], ms: Math.round(performance.now() - began) }, 'Apple Health import done');
+    log.info({ event: 'import.done', importId: job.id, records: result.recordsSeen, readings: written.count, inserted: written.inserted, types: [...types], ms: Math.round(performance.now() - began) }, 'Apple Health import done');
     return 'done';
   } catch (error) {
     if (error instanceof ImportGone || (error instanceof DomainError && error.kind === 'not_found')) {

@@ -21,7 +21,7 @@ import { createUser } from '../../users/users';
 import { syncCatalog } from '../catalog';
 import { connectSource } from '../connections';
 import { ouraConnector } from './connector';
-import { OURA_SCOPES } from './provider';
+import { PROVIDERS } from '../oauth/providers';
 
 const { values } = parseArgs({
   options: { postgres: { type: 'boolean', default: false }, days: { type: 'string', default: '365' } },
@@ -61,7 +61,7 @@ async function main() {
 
     // The bench's own token plumbing: one authorization, then Bearer on every request.
     const authorize = new URL(oura.authorizationEndpoint);
-    authorize.search = new URLSearchParams({ response_type: 'code', client_id: oura.client.clientId, redirect_uri: REDIRECT, scope: OURA_SCOPES.join(' ') }).toString();
+    authorize.search = new URLSearchParams({ response_type: 'code', client_id: oura.client.clientId, redirect_uri: REDIRECT, scope: PROVIDERS.oura.scopes.join(' ') }).toString();
     const code = new URL((await fetch(authorize, { redirect: 'manual' })).headers.get('location')!).searchParams.get('code')!;
     const token = (await (await fetch(oura.tokenEndpoint, {
       method: 'POST',

@@ -8,7 +8,7 @@ import { startOuraStandIn, type OuraStandIn } from '../../testing/stand-ins/oura
 import { connectSource } from '../connections';
 import { ProviderAuthorizationError, ProviderRateLimitedError, type SyncContext } from '../connector';
 import { OURA_HEART_RATE_OVERLAP_MS, OuraResponseError, ouraConnector } from './connector';
-import { OURA_SCOPES } from './provider';
+import { PROVIDERS } from '../oauth/providers';
 
 const DAY = 86_400_000;
 const T0 = new Date('2026-06-10T15:42:00Z');
@@ -28,7 +28,7 @@ async function standIn(): Promise<OuraStandIn> {
 type Tokens = { accessToken: string; refreshToken: string; expiresAt: number };
 
 /** Authorize at the stand-in as its signed-in user and exchange the code (client_secret_post). */
-async function authorizeAt(oura: OuraStandIn, scope: string = OURA_SCOPES.join(' ')): Promise<Tokens> {
+async function authorizeAt(oura: OuraStandIn, scope: string = PROVIDERS.oura.scopes.join(' ')): Promise<Tokens> {
   const url = new URL(oura.authorizationEndpoint);
   url.search = new URLSearchParams({ response_type: 'code', client_id: oura.client.clientId, redirect_uri: REDIRECT, scope, state: 'st-1' }).toString();
   const redirect = await fetch(url, { redirect: 'manual' });

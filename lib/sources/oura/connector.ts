@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { log } from '../../log';
 import type { ReadingInput } from '../../readings/ingest';
 import { ProviderAuthorizationError, type Connector, type SyncContext } from '../connector';
-import { OURA_API_BASE_URL } from './provider';
+import { PROVIDERS } from '../oauth/providers';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -276,7 +276,7 @@ async function readCollection<T extends z.ZodType>(context: SyncContext, base: s
 
 /** The Oura connector, reading from `apiBaseUrl` (Oura's own by default). */
 export function ouraConnector(options: OuraConnectorOptions = {}): Connector {
-  const base = (options.apiBaseUrl ?? OURA_API_BASE_URL).replace(/\/+$/, '');
+  const base = (options.apiBaseUrl ?? PROVIDERS.oura.apiBaseUrl).replace(/\/+$/, '');
   const historyDays = options.historyDays ?? OURA_HISTORY_DAYS;
   return {
     async sync(context) {

@@ -3,10 +3,13 @@ import { CopyValueButton } from '@/components/apps/copy-value-button';
 import { AppKeysPanel } from '@/components/apps/settings/app-keys-panel';
 import { ClientSecretPanel } from '@/components/apps/settings/client-secret-panel';
 import { ConnectSettingsForm } from '@/components/apps/settings/connect-settings-form';
+import { ProviderCredentials } from '@/components/apps/settings/provider-credentials';
 import { listKeys } from '@/lib/apps/keys';
 import { getPortalConnectSettings } from '@/lib/apps/settings';
+import { listProviderCredentials } from '@/lib/sources/oauth/credentials';
 import { appOfPage } from '../app-of-page';
 import { createKeyAction, revokeKeyAction, rotateClientSecretAction, updateConnectSettingsAction } from './actions';
+import { removeProviderCredentialsAction, saveProviderCredentialsAction } from './provider-actions';
 
 export const metadata: Metadata = { title: 'Settings' };
 
@@ -35,6 +38,7 @@ export default async function AppSettingsPage({ params }: { params: Promise<{ cl
       <Section id="connect" title="Connect" intro="How your users reach the Connect widget and what it offers them.">
         <ConnectSettingsForm clientId={app.clientId} settings={connect} save={updateConnectSettingsAction} />
       </Section>
+      <Section id="providers" title="Fitbit and Oura" intro="Your own OAuth2 clients at the providers. Connect offers a provider to your users once its credentials are here."><ProviderCredentials clientId={app.clientId} providers={await listProviderCredentials(caller, app.clientId)} save={saveProviderCredentialsAction} remove={removeProviderCredentialsAction} /></Section>
     </main>
   );
 }

@@ -1,0 +1,244 @@
+// `npm run bench:ingest`: how fast readings come in and go away. Sections, each a function of the
+// run's context (the database, the API server in its own process, an app):
+//   upload  POST /v1/human/{type}/readings with 10,000-reading batches over HTTP, several users at
+//           once: new readings, then the same batches again (a retry: all unchanged);
+//   delete  a user holding 1,000,000 readings deleted through the API and purged, while another
+//           client keeps reading through the API: the purge's duration and the longest stall.
+// Two more sections are to come with the sync queue and the Apple Health import (see SECTIONS).
+// A script that prints figures (progress on stderr, markdown on stdout), not a test. `--help`.
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { sql } from 'drizzle-orm';
+import { createAccount } from '../accounts/accounts';
+import { createApp } from '../apps/apps';
+import { operator } from '../auth/caller';
+import { getDb } from '../db/client';
+import { refreshRollups } from '../readings/rollups';
+import { connectSource } from '../sources/connections';
+import { startPurger } from '../users/purge';
+import { createUser, revealTokens } from '../users/users';
+import {
+  beginRun, type BenchDatabase, load, log, ms, openDatabase, rate, runBench, type Server, startServer, UsageError, useDatabase, wholeNumber,
+} from './harness';
+
+const HELP = `Usage: npm run bench:ingest -- [options]
+
+  --postgres         PostgreSQL instead of the embedded engine: a fresh database on DATABASE_URL's
+                     server (default postgres://postgres@127.0.0.1:5432/test), dropped afterwards
+  --only KEYS        only these sections, comma-separated: upload, delete
+  --batches N        upload: 10,000-reading batches sent (default 40; 8 with --quick)
+  --concurrency N    upload: batches in flight at once, each for its own user (default 4)
+  --readings N       delete: readings held by the deleted user (default 1000000; 100000 with --quick)
+  --keep             keep the database (or data folder) and print where
+  --quick            a short run to check that everything works
+  --help
+
+Progress goes to stderr; the results (markdown) to stdout.`;
+
+const BATCH = 10_000;
+
+type Options = { postgres: boolean; only?: Set<string>; batches: number; concurrency: number; readings: number; keep: boolean };
+
+function parseOptions(argv: string[]): Options | null {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      postgres: { type: 'boolean', default: false }, only: { type: 'string' }, batches: { type: 'string' },
+      concurrency: { type: 'string' }, readings: { type: 'string' }, keep: { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) return null;
+  const only = values.only ? new Set(values.only.split(',').map((s) => s.trim())) : undefined;
+  for (const key of only ?? []) if (!SECTIONS.some((s) => s.key === key)) throw new UsageError(`--only: no section "${key}".`);
+  return {
+    postgres: values.postgres,
+    only,
+    batches: wholeNumber('batches', values.batches, values.quick ? 8 : 40, 1),
+    concurrency: wholeNumber('concurrency', values.concurrency, 4, 1),
+    readings: wholeNumber('readings', values.readings, values.quick ? 100_000 : 1_000_000, 1_000),
+    keep: values.keep,
+  };
+}
+
+/** What every section gets: the options, the database, the API server and an app. */
+type Context = { options: Options; db: BenchDatabase; server: Server; clientId: string; appKey: string };
+/** A section's findings: rows of (figure, value) and notes, printed under its title. */
+type Findings = { rows: [string, string][]; notes?: string[] };
+type Section = { key: string; title: string; run(context: Context): Promise<Findings> };
+
+/**
+ * The sections, in order. Extension points for the integrator: `backfill` (one provider-year of
+ * intraday heart rate through the provider stand-in, via the sync queue) and `apple-health` (the
+ * import of a generated export.zip: rate and peak memory) go here as further entries.
+ */
+const SECTIONS: Section[] = [
+  { key: 'upload', title: 'Upload (POST /v1/human/heart_rate/readings, 10,000 readings per request)', run: benchUpload },
+  { key: 'delete', title: 'Deleting a user with many readings while others read', run: benchDelete },
+];
+
+// ---- upload ------------------------------------------------------------------------------------
+
+async function newUserToken(clientId: string): Promise<{ humanId: string; token: string }> {
+  const { user } = await createUser(operator, clientId, { externalId: `bench-${randomBytes(6).toString('hex')}` });
+  const { accessToken } = await revealTokens(operator, clientId, user.humanId);
+  return { humanId: user.humanId, token: accessToken };
+}
+
+async function benchUpload({ options, server, clientId }: Context): Promise<Findings> {
+  const users = await Promise.all(Array.from({ length: options.concurrency }, () => newUserToken(clientId)));
+  // Bodies built before the clock starts: a minute of heart rate per reading, each batch a week.
+  const start = Date.parse('2025-01-01T00:00:00Z');
+  const bodies = Array.from({ length: options.batches }, (_, b) => JSON.stringify({
+    readings: Array.from({ length: BATCH }, (_, i) => {
+      const minute = b * BATCH + i;
+      return { sourceReadingId: `hr-${minute}`, timestamp: new Date(start + minute * 60_000).toISOString(), value: 50 + (minute % 70), unit: 'count/min' };
+    }),
+  }));
+  log(`upload: ${options.batches} batches of ${BATCH.toLocaleString('en')} (${(bodies[0]!.length / 1024 / 1024).toFixed(1)} MB each), ${options.concurrency} at once`);
+
+  const send = async (pass: string) => {
+    const latencies: number[] = [];
+    const counts = { inserted: 0, updated: 0, unchanged: 0, rejected: 0 };
+    const began = performance.now();
+    // User w sends batches w, w + concurrency, …, one after another as from one phone; a retried
+    // pass gives every user the same batches again.
+    await Promise.all(users.map(async (user, w) => {
+      for (let b = w; b < bodies.length; b += users.length) {
+        const body = bodies[b]!;
+        const sent = performance.now();
+        const response = await fetch(`${server.baseUrl}/v1/human/heart_rate/readings`, {
+          method: 'POST', headers: { Authorization: `Bearer ${user.token}`, 'Content-Type': 'application/json' }, body,
+        });
+        const answer = (await response.json()) as typeof counts;
+        if (response.status !== 200) throw new Error(`upload answered ${response.status}: ${JSON.stringify(answer)}`);
+        latencies.push(performance.now() - sent);
+        for (const key of Object.keys(counts) as (keyof typeof counts)[]) counts[key] += answer[key];
+      }
+    }));
+    const seconds = (performance.now() - began) / 1000;
+    latencies.sort((a, b) => a - b);
+    const total = options.batches * BATCH;
+    log(`upload ${pass}: ${rate(total / seconds)} readings/s (${JSON.stringify(counts)})`);
+    return { perSecond: total / seconds, seconds, median: latencies[Math.floor(latencies.length / 2)]!, worst: latencies.at(-1)!, counts };
+  };
+  const fresh = await send('new');
+  const retry = await send('retried');
+  return {
+    rows: [
+      ['readings uploaded (new)', `${(options.batches * BATCH).toLocaleString('en')} in ${fresh.seconds.toFixed(1)} s`],
+      ['throughput, new readings', `**${rate(fresh.perSecond)} readings/s**`],
+      ['request time, new (median / worst)', `${ms(fresh.median)} / ${ms(fresh.worst)} ms`],
+      ['inserted / updated / unchanged / rejected', `${fresh.counts.inserted} / ${fresh.counts.updated} / ${fresh.counts.unchanged} / ${fresh.counts.rejected}`],
+      ['throughput, the same batches retried', `**${rate(retry.perSecond)} readings/s**`],
+      ['request time, retried (median / worst)', `${ms(retry.median)} / ${ms(retry.worst)} ms`],
+      ['retried: inserted / updated / unchanged', `${retry.counts.inserted} / ${retry.counts.updated} / ${retry.counts.unchanged}`],
+    ],
+    notes: ['Goal: ≥ 50,000 readings/s on PostgreSQL.'],
+  };
+}
+
+// ---- delete ------------------------------------------------------------------------------------
+
+async function benchDelete({ options, server, clientId, appKey }: Context): Promise<Findings> {
+  const heavy = await newUserToken(clientId);
+  const reader = await newUserToken(clientId);
+  const connectionId = await connectSource(operator, clientId, heavy.humanId, 'manual');
+  // Loaded set-based, 100,000 per statement (as lib/users/purge.test.ts): this section is about the delete.
+  const loadStarted = performance.now();
+  for (let done = 0; done < options.readings; done += 100_000) {
+    const last = Math.min(done + 100_000, options.readings) - 1;
+    await getDb().execute(sql`
+      INSERT INTO readings (user_id, connection_id, type, ts, value, unit, source_reading_id)
+      SELECT c.user_id, c.id, 'heart_rate', timestamptz '2020-01-01T00:00:00Z' + g * interval '1 minute', 60 + g % 40, 'bpm', 'hr-' || g
+      FROM connections c, generate_series(${done}::int, ${last}::int) AS g WHERE c.id = ${connectionId}`);
+    log(`delete: loaded ${(last + 1).toLocaleString('en')} readings`);
+  }
+  await refreshRollups(getDb(), [connectionId], new Date('2020-01-01T00:00:00Z'), new Date(Date.parse('2020-01-01T00:00:00Z') + options.readings * 60_000));
+  await getDb().execute(sql`ANALYZE readings, reading_rollups`);
+  const loadSeconds = (performance.now() - loadStarted) / 1000;
+
+  const users = `${server.baseUrl}/v1/apps/${clientId}/users`;
+  const headers = { authorization: `Basic ${Buffer.from(`${appKey}:`).toString('base64')}` };
+  const timed = async (url: string, init: RequestInit = {}) => {
+    const began = performance.now();
+    const response = await fetch(url, { headers, ...init });
+    await response.arrayBuffer();
+    return { status: response.status, ms: performance.now() - began };
+  };
+  // Another client of the API all along: GET one user, one request after another.
+  let reading = true;
+  const times: number[] = [];
+  const readerLoop = (async () => {
+    while (reading) {
+      const answer = await timed(`${users}/${reader.humanId}`);
+      if (answer.status !== 200) throw new Error(`reader got ${answer.status}`);
+      times.push(answer.ms);
+    }
+  })();
+  await new Promise((resolve) => setTimeout(resolve, 1_000)); // the reader's baseline
+  const baseline = times.length;
+
+  const purger = startPurger({ idleMs: 60_000 });
+  const began = performance.now();
+  const deleted = await timed(`${users}/${heavy.humanId}`, { method: 'DELETE' });
+  if (deleted.status !== 204) throw new Error(`DELETE answered ${deleted.status}`);
+  const gone = async () => (await getDb().execute(sql`SELECT 1 FROM connections WHERE id = ${connectionId}`)).rows.length === 0;
+  while (!(await gone())) await new Promise((resolve) => setTimeout(resolve, 50));
+  const purgeSeconds = (performance.now() - began) / 1000;
+  reading = false;
+  await readerLoop;
+  await purger.stop();
+
+  const before = times.slice(0, baseline).sort((a, b) => a - b);
+  const during = times.slice(baseline).sort((a, b) => a - b);
+  const pick = (list: number[], q: number) => list[Math.min(list.length - 1, Math.floor(list.length * q))] ?? NaN;
+  return {
+    rows: [
+      ['readings held by the user', options.readings.toLocaleString('en')],
+      ['loading them (set-based) + rollups + ANALYZE', `${loadSeconds.toFixed(1)} s`],
+      ['DELETE /v1/apps/{clientId}/users/{humanId}', `${ms(deleted.ms)} ms (the user is gone at once; rows are purged after)`],
+      ['purge, DELETE to last row removed', `**${purgeSeconds.toFixed(1)} s** (${rate(options.readings / purgeSeconds)} readings/s)`],
+      ['reader before (p50 / max)', `${ms(pick(before, 0.5))} / ${ms(before.at(-1) ?? NaN)} ms (${before.length} requests)`],
+      ['reader during the purge (p50 / p99 / max)', `${ms(pick(during, 0.5))} / ${ms(pick(during, 0.99))} / **${ms(during.at(-1) ?? NaN)} ms** (${during.length} requests)`],
+    ],
+    notes: ['Goal: the delete never stalls other requests more than 100 ms (the longest reader request above).'],
+  };
+}
+
+// ---- run -----------------------------------------------------------------------------------------
+
+async function main(argv: string[]) {
+  const options = parseOptions(argv);
+  if (!options) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  const startLoad = await beginRun();
+  const db = await openDatabase({ postgres: options.postgres, keep: options.keep });
+  const secretKey = randomBytes(32).toString('hex');
+  await useDatabase(db.url, secretKey);
+  await createAccount(operator, { email: 'bench@localhost', password: randomBytes(18).toString('base64url'), name: 'Bench', role: 'admin' });
+  const created = await createApp(operator, { name: `Bench ingest ${new Date().toISOString()}` });
+  const server = await startServer('api-server.ts', 'api', {
+    ...process.env, NODE_ENV: 'production', DATABASE_URL: db.url, WEARHOUSE_SECRET_KEY: secretKey, WEARHOUSE_RATE_LIMIT: '0',
+  });
+  const context: Context = { options, db, server, clientId: created.app.clientId, appKey: created.appKey };
+
+  const out: string[] = [`# bench:ingest on ${db.describe}`, '', `Load average at start: ${startLoad}`, ''];
+  try {
+    for (const section of SECTIONS) {
+      if (options.only && !options.only.has(section.key)) continue;
+      log(`${section.key}: starting (load ${load()})`);
+      const findings = await section.run(context);
+      out.push(`## ${section.title}`, '', '| figure | value |', '| --- | --- |', ...findings.rows.map(([k, v]) => `| ${k} | ${v} |`), '');
+      for (const note of findings.notes ?? []) out.push(note, '');
+      out.push(`Load average after: ${load()}`, '');
+    }
+  } finally {
+    await server.stop();
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+runBench(main);
