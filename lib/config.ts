@@ -51,6 +51,8 @@ const Env = z.object({
   WEARHOUSE_FITBIT_API_URL: providerUrl,
   WEARHOUSE_OURA_AUTH_URL: providerUrl,
   WEARHOUSE_OURA_API_URL: providerUrl,
+  /** Webhooks may be delivered to loopback, private and link-local addresses (tests, a receiver on the same network). */
+  WEARHOUSE_WEBHOOKS_ALLOW_PRIVATE: flag(false),
 }).superRefine((env, ctx) => {
   const sso = [env.AUTH_OIDC_ISSUER, env.AUTH_OIDC_ID, env.AUTH_OIDC_SECRET];
   if (sso.some(Boolean) && !sso.every(Boolean)) {

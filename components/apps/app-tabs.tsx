@@ -10,6 +10,7 @@ export function AppTabs({ clientId }: { clientId: string }) {
   const tabs = [
     { href: base, label: 'Overview', isCurrent: pathname === base },
     { href: `${base}/users`, label: 'Users', isCurrent: pathname.startsWith(`${base}/users`) },
+    { href: `${base}/webhooks`, label: 'Webhooks', isCurrent: pathname.startsWith(`${base}/webhooks`) },
     { href: `${base}/settings`, label: 'Settings', isCurrent: pathname.startsWith(`${base}/settings`) },
   ];
   return (

@@ -11,6 +11,10 @@ const ACTIONS: Record<string, string> = {
   'user.create': 'created user',
   'user.delete': 'deleted user',
   'user.reveal_tokens': 'revealed the tokens of user',
+  'webhook.update': 'changed the webhook URL',
+  'webhook.rotate_secret': 'rotated the webhook signing secret',
+  'webhook.remove': 'removed the webhook',
+  'webhook.redeliver': 'redelivered a webhook',
 };
 
 export function AuditEvents({ events }: { events: AuditEvent[] }) {

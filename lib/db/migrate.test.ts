@@ -11,6 +11,7 @@ describe(`migrations on ${inject('databaseKind')}`, () => {
     expect(tables.rows.map((r) => r.table_name)).toEqual([
       'accounts', 'app_keys', 'app_provider_credentials', 'apps', 'audit_log', 'connect_sessions', 'connections',
       'provider_authorizations', 'reading_rollups', 'readings', 'sources', 'users',
+      'webhook_deliveries', 'webhook_delivery_attempts', 'webhook_endpoints',
     ]);
     expect(await pendingMigrations(getDb())).toBe(0);
   });

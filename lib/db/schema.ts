@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   char,
+  check,
   doublePrecision,
   foreignKey,
   index,
@@ -349,3 +350,66 @@ export const imports = pgTable('imports', {
   foreignKey({ name: 'imports_connection_user_fk', columns: [t.connectionId, t.userId], foreignColumns: [connections.id, connections.userId] })
     .onDelete('cascade'),
 ]);
+
+// --- Webhooks (issue 13, lib/webhooks) ---
+
+/** An app's notify URL and its Standard Webhooks signing secret (`whsec_…`, encrypted: it signs every delivery). */
+export const webhookEndpoints = pgTable('webhook_endpoints', {
+  appId: ref('app_id').primaryKey().references(() => apps.id, { onDelete: 'cascade' }),
+  url: text('url').notNull(),
+  secretEncrypted: text('secret_encrypted').notNull(),
+  /** What the portal may show of the secret: `whsec_` + its first and last four characters. */
+  secretHint: text('secret_hint').notNull(),
+  secretRotatedAt: at('secret_rotated_at').notNull().defaultNow(),
+  /** After a rotation, deliveries are signed with the replaced secret too until it expires (a second `v1,` signature). */
+  previousSecretEncrypted: text('previous_secret_encrypted'),
+  previousSecretExpiresAt: at('previous_secret_expires_at'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/**
+ * One event for one app (readings added for a user, or a test event) and the state of its delivery:
+ * `pending` (next attempt at nextAttemptAt), `succeeded` or `failed` (gave up). eventId is the
+ * `webhook-id` header, the same on every attempt and redelivery; body is the exact JSON signed.
+ * lockedUntil is the claim of the attempt in flight, so that one delivery is never sent twice at once.
+ */
+export const webhookDeliveries = pgTable('webhook_deliveries', {
+  id: id(),
+  appId: ref('app_id').notNull().references(() => apps.id, { onDelete: 'cascade' }),
+  userId: ref('user_id'),
+  eventId: text('event_id').notNull(),
+  eventType: text('event_type').notNull(),
+  humanId: char('human_id', { length: 32 }),
+  body: text('body').notNull(),
+  status: text('status', { enum: ['pending', 'succeeded', 'failed'] }).notNull().default('pending'),
+  attempts: integer('attempts').notNull().default(0),
+  nextAttemptAt: at('next_attempt_at'),
+  lockedUntil: at('locked_until'),
+  lastAttemptAt: at('last_attempt_at'),
+  lastResponseStatus: integer('last_response_status'),
+  lastError: text('last_error'),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+}, (t) => [
+  uniqueIndex('webhook_deliveries_event_id_key').on(t.eventId),
+  // The portal's delivery log: newest first, keyset paged by id.
+  index('webhook_deliveries_app_id_id_idx').on(t.appId, t.id),
+  // Deleting a user (the purge) removes its deliveries through this index.
+  index('webhook_deliveries_user_id_idx').on(t.userId).where(sql`user_id IS NOT NULL`),
+  index('webhook_deliveries_pending_idx').on(t.nextAttemptAt).where(sql`status = 'pending'`),
+  foreignKey({ name: 'webhook_deliveries_user_app_fk', columns: [t.userId, t.appId], foreignColumns: [users.id, users.appId] })
+    .onDelete('cascade'),
+  check('webhook_deliveries_status_check', sql`${t.status} IN ('pending', 'succeeded', 'failed')`),
+]);
+
+/** Every attempt at a delivery: the receiver's response code and the start of its answer, or why none came. */
+export const webhookDeliveryAttempts = pgTable('webhook_delivery_attempts', {
+  deliveryId: ref('delivery_id').notNull().references(() => webhookDeliveries.id, { onDelete: 'cascade' }),
+  attempt: integer('attempt').notNull(),
+  at: at('at').notNull().defaultNow(),
+  durationMs: integer('duration_ms').notNull(),
+  responseStatus: integer('response_status'),
+  responseExcerpt: text('response_excerpt'),
+  error: text('error'),
+}, (t) => [primaryKey({ columns: [t.deliveryId, t.attempt] })]);

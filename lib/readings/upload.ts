@@ -11,6 +11,7 @@ import { issueSecret } from '../auth/secrets';
 import { getDb } from '../db/client';
 import { connections, users } from '../db/schema';
 import { conflict, forbidden, notFound } from '../errors';
+import { announceReadings } from '../webhooks/events';
 import { writeReadings, type ValidatedReading } from './ingest';
 import { READING_TYPES, type ReadingType } from './types';
 
@@ -210,6 +211,8 @@ export async function uploadReadings(callerIn: Caller, type: ReadingType, items:
   if (readings.length === 0) return result;
 
   const connection = await uploadConnection(caller);
+  // The database's clock before writing: the readings' updated_at come after it (the webhook's updatedSince).
+  const [before] = (await getDb().execute<{ at: string }>(sql`SELECT to_json(now())#>>'{}' AS at`)).rows;
   const written = await writeReadings(connection, readings);
   let [oldest, newest] = [readings[0]!.ts, readings[0]!.ts];
   for (const reading of readings) {
@@ -224,5 +227,9 @@ export async function uploadReadings(callerIn: Caller, type: ReadingType, items:
     newestReadingAt: sql`greatest(${connections.newestReadingAt}, ${newest.toISOString()}::timestamptz)`,
     updatedAt: sql`now()`,
   }).where(and(eq(connections.id, connection.connectionId), ne(connections.status, 'disconnected')));
+  await announceReadings({
+    appId: caller.appId, userId: caller.userId, humanId: caller.humanId,
+    types: [type], count: written.inserted + written.updated, updatedSince: new Date(before!.at),
+  });
   return { ...result, inserted: written.inserted, updated: written.updated, unchanged: written.unchanged };
 }

@@ -20,6 +20,7 @@ import { syncCatalog } from '../sources/catalog';
 import { stopJobs } from '../jobs/queue';
 import { startImportWorker } from '../sources/apple-health/imports';
 import { startSyncWorkers } from '../sources/sync';
+import { startWebhookWorker } from '../webhooks/worker';
 import { startPurger, type Purger } from '../users/purge';
 import { buildPortal, buildState, productionBuildProblem } from './build';
 import { createAppServer, type AppServer } from './http';
@@ -150,6 +151,7 @@ async function main() {
   tokenCleanup = startTokenCleanup(); // expired Connect tokens, in short batches
   await startSyncWorkers(); // likewise any sync queued or left half-done (lib/jobs/queue.ts, pg-boss)
   await startImportWorker(); // and any Apple Health import queued or left half-done
+  await startWebhookWorker(); // webhook deliveries due, and any recorded but never queued
 
   const firstStart = await setUpFirstStart({
     baseUrl,

@@ -14,6 +14,7 @@ import { errorFields, log } from '../log';
 import { ingestReadings, type ReadingInput } from '../readings/ingest';
 import { purgeConnectionStep } from '../users/purge';
 import { ProviderAuthorizationError, ProviderRateLimitedError, type SyncContext } from './connector';
+import { announceReadings } from '../webhooks/events';
 import { providerFetchFor, syncQueues, syncRegistration } from './connectors';
 
 /** A connection's next incremental sync is queued this long after one finishes (or finally fails). */
@@ -45,7 +46,9 @@ async function queueNextSync(queue: Parameters<typeof enqueue>[0], connectionId:
 
 /** A claimed connection: as it was when its run began. Timestamps as exact ISO text where they fence. */
 type Claimed = {
-  connectionId: number; sourceId: string; sourceKind: string; humanId: string; clientId: string;
+  connectionId: number; userId: number; appId: number; sourceId: string; sourceKind: string; humanId: string; clientId: string;
+  /** The database's clock when the run began: every reading it writes has a later updated_at. */
+  beganAt: string;
   connectedSince: string; historySyncedAt: Date | null; lastSyncAt: Date | null; newestReadingAt: Date | null;
   /** sync_requested_at when the run began: a "sync now" during the run moves it (requestSync). */
   requestedAt: string;
@@ -58,20 +61,21 @@ const isoOf = (column: SQL) => sql`to_json(${column})#>>'{}'`;
 const owned = (c: Claimed) => sql`id = ${c.connectionId} AND status = 'syncing' AND connected_since = ${c.connectedSince}::timestamptz`;
 
 async function claim(connectionId: number): Promise<Claimed | null> {
-  type Row = { source_id: string; kind: string; human_id: string; client_id: string; connected_since: string; history_synced_at: string | null; last_sync_at: string | null; newest_reading_at: string | null; requested_at: string };
+  type Row = { user_id: number; app_id: number; began_at: string; source_id: string; kind: string; human_id: string; client_id: string; connected_since: string; history_synced_at: string | null; last_sync_at: string | null; newest_reading_at: string | null; requested_at: string };
   const [row] = (await getDb().execute<Row>(sql`
     UPDATE connections c SET status = 'syncing', sync_requested_at = coalesce(c.sync_requested_at, now()), updated_at = now()
     FROM users u, apps a, sources s
     WHERE c.id = ${connectionId} AND u.id = c.user_id AND a.id = u.app_id AND s.id = c.source_id
       AND c.status <> 'disconnected' AND u.deleted_at IS NULL
-    RETURNING c.source_id, s.kind::text AS kind, u.human_id, a.client_id,
+    RETURNING c.user_id::int AS user_id, u.app_id::int AS app_id, ${isoOf(sql`now()`)} AS began_at,
+      c.source_id, s.kind::text AS kind, u.human_id, a.client_id,
       ${isoOf(sql`c.connected_since`)} AS connected_since, ${isoOf(sql`c.history_synced_at`)} AS history_synced_at,
       ${isoOf(sql`c.last_sync_at`)} AS last_sync_at, ${isoOf(sql`c.newest_reading_at`)} AS newest_reading_at,
       ${isoOf(sql`c.sync_requested_at`)} AS requested_at`)).rows;
   if (!row) return null;
   const date = (value: string | null) => (value === null ? null : new Date(value));
   return {
-    connectionId, sourceId: row.source_id, sourceKind: row.kind, humanId: row.human_id, clientId: row.client_id.trim(),
+    connectionId, userId: Number(row.user_id), appId: Number(row.app_id), beganAt: row.began_at, sourceId: row.source_id, sourceKind: row.kind, humanId: row.human_id, clientId: row.client_id.trim(),
     connectedSince: row.connected_since, historySyncedAt: date(row.history_synced_at), lastSyncAt: date(row.last_sync_at),
     newestReadingAt: date(row.newest_reading_at), requestedAt: row.requested_at,
   };
@@ -170,6 +174,8 @@ async function runSync(job: Job<SyncJobData>, options: SyncOptions): Promise<voi
     if (!finished) return;
     log.info({ event: 'connection.synced', connectionId, source: c.sourceId, readings: written, changed, types: [...types], ms: Math.round(performance.now() - began) }, 'connection synced');
     await queueNextSync(registration.queue, connectionId, finished.again ? 0 : SYNC_INTERVAL_SECONDS);
+    // One webhook event for the run, after its writes committed (nothing when nothing changed).
+    await announceReadings({ appId: c.appId, userId: c.userId, humanId: c.humanId, types: [...types], count: changed, updatedSince: new Date(c.beganAt) });
   } catch (error) {
     if (error instanceof RunGone) return;
     if (job.signal.aborted) {

@@ -10,6 +10,7 @@ import { listConnections } from '../../sources/connections';
 import { startApi, type RunningApi } from '../../testing/api';
 import { createTestApp, type TestApp } from '../../testing/fixtures';
 import { createUser, revealTokens } from '../../users/users';
+import { saveWebhookUrl } from '../../webhooks/settings';
 import { MAX_UPLOAD_BODY_BYTES } from './upload';
 
 let api: RunningApi;
@@ -104,6 +105,29 @@ describe(`uploading readings on ${inject('databaseKind')}`, () => {
     const { rows } = await getDb().execute<{ max: number }>(sql`
       SELECT max(rr.max) AS max FROM reading_rollups rr JOIN users u ON u.id = rr.user_id WHERE u.human_id = ${user.humanId}`);
     expect(Number(rows[0]!.max)).toBe(90);
+  });
+
+  it("announces each upload that changed something to the app's webhook: one readings.added event, none for an unchanged retry", async () => {
+    const app = await createTestApp();
+    await saveWebhookUrl(app.owner, app.clientId, 'https://hooks.example.com/wearhouse');
+    const user = await newUser(app);
+    const events = async () => (await getDb().execute<{ body: string }>(sql`
+      SELECT d.body FROM webhook_deliveries d JOIN apps a ON a.id = d.app_id
+      WHERE a.client_id = ${app.clientId} AND d.event_type = 'readings.added' ORDER BY d.id`)).rows
+      .map((r) => JSON.parse(r.body) as { type: string; data: { humanId: string; types: string[]; count: number; updatedSince: string } });
+    const batch = [heartRate('a', 0, 61), heartRate('b', 1, 63)];
+    const before = Date.now();
+    await uploadOk(user, 'heart_rate', batch);
+    await uploadOk(user, 'heart_rate', batch);
+    await uploadOk(user, 'heart_rate', [heartRate('a', 0, 62)]);
+    const sent = await events();
+    expect(sent.map((e) => [e.type, e.data.humanId, e.data.types, e.data.count])).toEqual([
+      ['readings.added', user.humanId, ['heart_rate'], 2],
+      ['readings.added', user.humanId, ['heart_rate'], 1],
+    ]);
+    // updatedSince reads back what the event announced through the batch endpoint's window.
+    expect(Date.parse(sent[0]!.data.updatedSince)).toBeGreaterThan(before - 5_000);
+    expect(Date.parse(sent[0]!.data.updatedSince)).toBeLessThanOrEqual(Date.now());
   });
 
   it('refuses bad items one by one, with their index and why, and stores the others', async () => {

@@ -13,6 +13,7 @@ import { getDb } from '../../db/client';
 import { connections, imports, readings } from '../../db/schema';
 import { createTestApp, createTestUsers, type TestApp } from '../../testing/fixtures';
 import { deleteUser } from '../../users/users';
+import { saveWebhookUrl } from '../../webhooks/settings';
 import { disconnectSource, listConnections } from '../connections';
 import { generateExport, writeExportZip } from './generate-export';
 import { startJobs, stopJobs } from '../../jobs/queue';
@@ -93,6 +94,7 @@ describe(`Apple Health imports on ${inject('databaseKind')}`, () => {
     const file = path.join(folder, 'small.zip');
     await writeExportZip(file, SMALL_EXPORT);
 
+    await saveWebhookUrl(app.owner, app.clientId, 'https://hooks.example.com/wearhouse');
     const queued = await upload(app, user!.humanId, file);
     expect(queued).toMatchObject({ status: 'queued', source: 'apple-health', progress: 0, recordsSeen: 0 });
     expect(fs.existsSync(path.join(importsFolder(), `${queued.id}.zip`))).toBe(true);
@@ -143,6 +145,16 @@ describe(`Apple Health imports on ${inject('databaseKind')}`, () => {
     const after = await getDb().select({ id: readings.id, updatedAt: readings.updatedAt }).from(readings).where(eq(readings.connectionId, connection!.id)).orderBy(asc(readings.id));
     expect(after).toEqual(before);
     expect((await listConnections(app.owner, app.clientId, user!.humanId)).map((c) => c.id)).toEqual([connection!.id]);
+
+    // The app's webhook heard of the first import (one event), not of the second, which changed nothing.
+    const events = (await getDb().execute<{ body: string }>(sql`
+      SELECT d.body FROM webhook_deliveries d JOIN apps a ON a.id = d.app_id
+      WHERE a.client_id = ${app.clientId} AND d.event_type = 'readings.added' ORDER BY d.id`)).rows
+      .map((r) => (JSON.parse(r.body) as { data: { humanId: string; types: string[]; count: number } }).data);
+    expect(events).toEqual([expect.objectContaining({
+      humanId: user!.humanId, count: 18,
+      types: ['activity', 'blood_glucose', 'blood_oxygen', 'blood_pressure', 'bmi', 'body_fat', 'calories', 'distance', 'heart_rate', 'sleep', 'steps', 'weight'],
+    })]);
   });
 
   it('imports a generated export of every kind of record, with progress that moves, and a re-import adds nothing', async () => {

@@ -18,6 +18,7 @@ import { imports, users } from '../../db/schema';
 import { DomainError, invalidInput, notFound } from '../../errors';
 import { enqueue, RetryLater, runDueJobs, startJobs, unfinishedJobs, work, type Job } from '../../jobs/queue';
 import { errorFields, log } from '../../log';
+import { announceReadings } from '../../webhooks/events';
 import { ingestReadings } from '../../readings/ingest';
 import { availableSources, connectSource, userIdFor } from '../connections';
 import { checkExportZip, ExportFileError, parseExport, type ExportProgress } from './parse';
@@ -208,11 +209,11 @@ export async function listImports(caller: Caller, target: { clientId: string; hu
 
 // ---- Running an import -------------------------------------------------------------------------
 
-type Claimed = { id: string; attempt: number; connectionId: number; clientId: string; humanId: string };
+type Claimed = { id: string; attempt: number; connectionId: number; userId: number; clientId: string; humanId: string; beganAt: Date };
 
 /** Take an import that is queued, or running under a lease that ran out; null when none such. */
 async function claim(importId: string): Promise<Claimed | 'busy' | null> {
-  const result = await getDb().execute<{ id: string; attempts: number; connection_id: number; client_id: string; human_id: string }>(sql`
+  const result = await getDb().execute<{ id: string; attempts: number; connection_id: number; user_id: number; client_id: string; human_id: string; began_at: string }>(sql`
     UPDATE imports i SET status = 'running', attempts = i.attempts + 1, started_at = coalesce(i.started_at, now()),
       lease_until = now() + ${IMPORT_LEASE_MS} * interval '1 millisecond', error = NULL,
       xml_bytes_read = 0, records_seen = 0, records_imported = 0, records_skipped = 0, skipped_types = '{}'::jsonb,
@@ -221,9 +222,15 @@ async function claim(importId: string): Promise<Claimed | 'busy' | null> {
     WHERE i.id = ${importId} AND u.id = i.user_id AND u.deleted_at IS NULL
       AND (i.status = 'queued' OR (i.status = 'running' AND i.lease_until < now()))
       AND EXISTS (SELECT 1 FROM connections c WHERE c.id = i.connection_id AND c.status <> 'disconnected')
-    RETURNING i.id, i.attempts, i.connection_id::int AS connection_id, a.client_id, u.human_id`);
+    RETURNING i.id, i.attempts, i.connection_id::int AS connection_id, i.user_id::int AS user_id, a.client_id, u.human_id,
+      to_json(now())#>>'{}' AS began_at`);
   const row = result.rows[0];
-  if (row) return { id: row.id, attempt: Number(row.attempts), connectionId: Number(row.connection_id), clientId: row.client_id.trim(), humanId: row.human_id };
+  if (row) {
+    return {
+      id: row.id, attempt: Number(row.attempts), connectionId: Number(row.connection_id), userId: Number(row.user_id),
+      clientId: row.client_id.trim(), humanId: row.human_id, beganAt: new Date(row.began_at),
+    };
+  }
   const [other] = await getDb().select({ status: imports.status }).from(imports).where(eq(imports.id, importId));
   return other?.status === 'running' ? 'busy' : null;
 }
@@ -320,6 +327,12 @@ export async function runImport(importId: string, options: RunImportOptions = {}
         newest_reading_at = greatest(newest_reading_at, ${to && to.toISOString()}::timestamptz), updated_at = now()
       WHERE id = ${job.connectionId} AND status <> 'disconnected'`);
     await fs.promises.rm(fileOf(job.id), { force: true });
+    // One webhook event for the import, after its writes committed (none when nothing changed);
+    // updatedSince is the database's clock when this run began, before any of its writes.
+    await announceReadings({
+      clientId: job.clientId, userId: job.userId, humanId: job.humanId, types: [...types],
+      count: written.inserted + written.updated, updatedSince: job.beganAt,
+    });
     log.info({ event: 'import.done', importId: job.id, records: result.recordsSeen, readings: written.count, inserted: written.inserted, types: [...types], ms: Math.round(performance.now() - began) }, 'Apple Health import done');
     return 'done';
   } catch (error) {

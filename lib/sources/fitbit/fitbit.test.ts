@@ -19,6 +19,7 @@ import { fitbitFixture, startFitbitStandIn, type FitbitStandIn } from '../../tes
 import { ProviderAuthorizationError, ProviderRateLimitedError, type SyncContext } from '../connector';
 import { listConnections } from '../connections';
 import { waitForSyncs } from '../sync';
+import { saveWebhookUrl } from '../../webhooks/settings';
 import { saveProviderCredentials } from '../oauth/credentials';
 import { openGrant, providerFetchFor, settleRevocations } from '../oauth/tokens';
 import { fitbitConnector, HISTORY_DAYS } from './connector';
@@ -190,8 +191,16 @@ describe(`Fitbit over OAuth2 against its stand-in on ${inject('databaseKind')}`,
   });
 
   it('is backfilled by the sync queue once connected: the job runs the connector with the connection\'s grant', async () => {
+    await saveWebhookUrl(app.owner, app.clientId, 'https://hooks.example.com/wearhouse');
     const { humanId, connectionId } = await connectFitbit('fitbit-user-queue');
     await waitForSyncs({ humanId, now: () => SYNC_NOW });
+    // The run is announced to the app's webhook once, with what it stored.
+    const events = (await getDb().execute<{ body: string }>(sql`
+      SELECT body FROM webhook_deliveries WHERE human_id = ${humanId} AND event_type = 'readings.added'`)).rows.map((r) => JSON.parse(r.body));
+    expect(events).toHaveLength(1);
+    const stored = await countsByType(connectionId);
+    expect(events[0].data).toMatchObject({ humanId, count: Object.values(stored).reduce((sum, n) => sum + n, 0) });
+    expect([...events[0].data.types].sort()).toEqual(Object.keys(stored).sort());
     const connection = (await listConnections(app.owner, app.clientId, humanId)).find((c) => c.source.id === 'fitbit')!;
     expect(connection).toMatchObject({ status: 'connected', lastError: null });
     expect(connection.historySyncedAt).not.toBeNull();

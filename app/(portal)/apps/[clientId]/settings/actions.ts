@@ -7,19 +7,9 @@ import type { FieldErrors, FormState } from '@/components/apps/action-state';
 import { rotateClientSecret, updateConnectSettings } from '@/lib/apps/apps';
 import { createKey, revokeKey } from '@/lib/apps/keys';
 import { requireAccount } from '@/lib/auth/session';
-import { DomainError } from '@/lib/errors';
+import { refused } from './refused';
 
 const ClientId = z.string().regex(/^[0-9a-f]{40}$/, 'No such app.');
-
-/** Domain errors a person can act on become a message; anything else is a bug and stays a 500. */
-function refused(error: unknown): { status: 'error'; message: string; errors?: FieldErrors } {
-  if (error instanceof DomainError && error.status < 500) {
-    const errors: FieldErrors = {};
-    for (const issue of error.extra.issues ?? []) (errors[issue.path] ??= []).push(issue.message);
-    return { status: 'error', message: error.status === 404 ? 'This app no longer exists.' : error.message, errors };
-  }
-  throw error;
-}
 
 const settingsPath = (clientId: string) => `/apps/${clientId}/settings`;
 

@@ -10,6 +10,9 @@ import { listProviderCredentials } from '@/lib/sources/oauth/credentials';
 import { appOfPage } from '../app-of-page';
 import { createKeyAction, revokeKeyAction, rotateClientSecretAction, updateConnectSettingsAction } from './actions';
 import { removeProviderCredentialsAction, saveProviderCredentialsAction } from './provider-actions';
+import { WebhookSettings } from '@/components/apps/settings/webhook-settings';
+import { getWebhookSettings } from '@/lib/webhooks/settings';
+import { removeWebhookAction, rotateWebhookSecretAction, saveWebhookUrlAction } from './webhook-actions';
 
 export const metadata: Metadata = { title: 'Settings' };
 
@@ -39,6 +42,7 @@ export default async function AppSettingsPage({ params }: { params: Promise<{ cl
         <ConnectSettingsForm clientId={app.clientId} settings={connect} save={updateConnectSettingsAction} />
       </Section>
       <Section id="providers" title="Fitbit and Oura" intro="Your own OAuth2 clients at the providers. Connect offers a provider to your users once its credentials are here."><ProviderCredentials clientId={app.clientId} providers={await listProviderCredentials(caller, app.clientId)} save={saveProviderCredentialsAction} remove={removeProviderCredentialsAction} /></Section>
+      <Section id="webhooks" title="Webhooks" intro="Signed notifications to your server when users' readings arrive."><WebhookSettings clientId={app.clientId} settings={await getWebhookSettings(caller, app.clientId)} save={saveWebhookUrlAction} rotate={rotateWebhookSecretAction} remove={removeWebhookAction} /></Section>
     </main>
   );
 }

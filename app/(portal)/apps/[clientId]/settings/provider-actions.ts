@@ -3,11 +3,17 @@
 // → the service, which checks the app is the caller's → revalidate. The secret is never sent back.
 import { revalidatePath } from 'next/cache';
 import { z } from 'zod';
-import type { FieldErrors, FormState } from '@/components/apps/action-state';
+import type { FormState } from '@/components/apps/action-state';
 import { requireAccount } from '@/lib/auth/session';
-import { DomainError } from '@/lib/errors';
 import { removeProviderCredentials, saveProviderCredentials } from '@/lib/sources/oauth/credentials';
 import { OAUTH_PROVIDER_IDS } from '@/lib/sources/oauth/providers';
+import { refused as refusedFor } from './refused';
+
+// The service names its fields clientId/clientSecret; the form's are the provider's.
+const refused = (error: unknown) => refusedFor(error, {
+  notFound: 'This app no longer exists.',
+  fieldOf: (path) => (path === 'clientSecret' ? 'providerClientSecret' : 'providerClientId'),
+});
 
 const ClientId = z.string().regex(/^[0-9a-f]{40}$/, 'No such app.');
 const Provider = z.enum(OAUTH_PROVIDER_IDS, { error: 'No such provider.' });
@@ -18,20 +24,6 @@ const ProviderForm = z.object({
   providerClientId: z.string().trim().min(1, 'Enter the client ID the provider gave you.').max(200, 'A client ID has at most 200 characters.'),
   providerClientSecret: z.string().max(500, 'A client secret has at most 500 characters.'),
 });
-
-/** Domain errors a person can act on become a message (and per-field errors); anything else stays a 500. */
-function refused(error: unknown): { status: 'error'; message: string; errors?: FieldErrors } {
-  if (error instanceof DomainError && error.status < 500) {
-    const errors: FieldErrors = {};
-    // The service names its fields clientId/clientSecret; the form's are the provider's.
-    for (const issue of error.extra.issues ?? []) {
-      const field = issue.path === 'clientSecret' ? 'providerClientSecret' : 'providerClientId';
-      (errors[field] ??= []).push(issue.message);
-    }
-    return { status: 'error', message: error.status === 404 ? 'This app no longer exists.' : error.message, errors };
-  }
-  throw error;
-}
 
 export async function saveProviderCredentialsAction(_previous: FormState, formData: FormData): Promise<FormState> {
   const parsed = ProviderForm.safeParse({
