@@ -37,6 +37,8 @@ const Env = z.object({
   WEARHOUSE_RATE_BURST: z.coerce.number().int().min(1).default(200),
   /** Failed App Key authentications per client IP per minute before the API stops looking keys up for it (0: no limit). */
   WEARHOUSE_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(0).default(60),
+  /** Largest Apple Health export.zip accepted for import (bytes; default 4 GiB). Uploads wait under <data folder>/imports until imported. */
+  WEARHOUSE_IMPORT_MAX_BYTES: z.coerce.number().int().min(1).default(4 * 1024 ** 3),
   /** Signs portal sessions; default: derived from the installation's secret key. */
   AUTH_SECRET: optionalString,
   /** Portal single sign-on through an OpenID Connect issuer: all three, or none. */

@@ -3,6 +3,7 @@
 // lists the app's sources, connects and disconnects them through /connect/api/* with the widget
 // token (held in memory only), and tells the embedding page what happened with postMessage.
 import type { SourceRef, WidgetSourceView, WidgetStateView } from '../../lib/connect/widget';
+import { appleHealthPanel } from './apple-health-upload';
 import type { ConnectBoot } from './types';
 
 const boot = JSON.parse(document.getElementById('connect-boot')?.textContent ?? '{}') as ConnectBoot;
@@ -240,7 +241,7 @@ async function start(widgetToken: string) {
     if (connection) {
       action = el('button', { type: 'button', class: 'button', 'data-key': `disconnect:${source.id}`, 'aria-label': `Disconnect ${source.name}`, disabled: working }, [working ? 'Disconnecting…' : 'Disconnect']);
       action.addEventListener('click', () => confirmDisconnect(source, action!));
-    } else if (source.isAvailable) {
+    } else if (source.isAvailable && source.kind !== 'file') {
       action = el('button', { type: 'button', class: 'button primary', 'data-key': `connect:${source.id}`, 'aria-label': `Connect ${source.name}`, disabled: working }, [working ? 'Connecting…' : 'Connect']);
       action.addEventListener('click', () => void connect(source));
     }
@@ -251,8 +252,31 @@ async function start(widgetToken: string) {
         el('p', { class: 'description' }, [source.description]),
         ...(status ? [el('p', { class: `status${connection?.isSyncPending ? ' pending' : ''}` }, [status])] : []),
       ]),
+      ...(source.id === 'apple-health' && source.isAvailable ? [importButton(source)] : []),
       ...(action ? [action] : []),
     ]);
+  }
+
+  // An Apple Health source is connected by uploading the export.zip (./apple-health-upload.ts).
+  function importButton(source: WidgetSourceView): HTMLButtonElement {
+    const button = el('button', { type: 'button', class: 'button primary', 'data-key': `import:${source.id}`, 'aria-label': `Import your ${source.name} export` }, ['Import']);
+    button.addEventListener('click', () => {
+      clearTimeout(poll);
+      replaceContent(appleHealthPanel({
+        widgetToken, sourceName: source.name, announce,
+        onAccepted: () => {
+          const ref = { name: source.name, id: source.id };
+          note(connectedThisSession, disconnectedThisSession, ref);
+          if (!currentConnections.some((s) => s.id === ref.id)) currentConnections.push(ref);
+          tell('hapi-connect-connect-source', 'CONNECTED_SOURCE');
+        },
+        onClose: () => {
+          replaceContent(picker);
+          void refresh().then(() => list.querySelector<HTMLElement>(`[data-key="import:${source.id}"]`)?.focus());
+        },
+      }));
+    });
+    return button;
   }
 
   // -- actions

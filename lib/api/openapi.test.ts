@@ -64,8 +64,11 @@ describe(`the OpenAPI document on ${inject('databaseKind')}`, () => {
       'GET /v1/apps/{clientId}/users/sleeps',
       'GET /v1/apps/{clientId}/users/weights',
       'GET /v1/apps/{clientId}/users/{humanId}',
+      'GET /v1/apps/{clientId}/users/{humanId}/imports/{importId}',
       'GET /v1/human',
       'GET /v1/human/activities/summaries',
+      'GET /v1/human/imports',
+      'GET /v1/human/imports/{importId}',
       'GET /v1/human/profile',
       'GET /v1/human/sleeps/summaries',
       'GET /v1/human/sources',
@@ -73,9 +76,11 @@ describe(`the OpenAPI document on ${inject('databaseKind')}`, () => {
       'GET /v1/human/{type}/readings',
       'GET /v1/human/{type}/readings/{id}',
       'POST /v1/apps/{clientId}/users',
+      'POST /v1/apps/{clientId}/users/{humanId}/imports/apple-health',
       'POST /v1/connect/publictokens',
       'POST /v1/connect/token',
       'POST /v1/connect/tokens',
+      'POST /v1/human/imports/apple-health',
       'POST /v1/human/{type}/readings',
     ]);
   });

@@ -6,8 +6,13 @@
 //           client keeps reading through the API: the purge's duration and the longest stall;
 //   backfill  one provider-year (Oura: heart rate every 5 minutes and the daily collections) read
 //           through the Oura stand-in by the production connector and stored: time and rate.
+//   apple-health  a generated Apple Health export.zip imported through the import service: records
+//           per second and the importing process's peak memory.
 // A script that prints figures (progress on stderr, markdown on stdout), not a test. `--help`.
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
 import { createAccount } from '../accounts/accounts';
@@ -16,6 +21,7 @@ import { operator } from '../auth/caller';
 import { getDb } from '../db/client';
 import { ingestReadings } from '../readings/ingest';
 import { refreshRollups } from '../readings/rollups';
+import { measureAppleHealthImport } from '../sources/apple-health/import-bench';
 import { connectSource } from '../sources/connections';
 import { PROVIDERS } from '../sources/oauth/providers';
 import { ouraConnector } from '../sources/oura/connector';
@@ -23,18 +29,19 @@ import { startOuraStandIn } from '../testing/stand-ins/oura';
 import { startPurger } from '../users/purge';
 import { createUser, revealTokens } from '../users/users';
 import {
-  beginRun, type BenchDatabase, load, log, ms, openDatabase, rate, runBench, type Server, startServer, UsageError, useDatabase, wholeNumber,
+  beginRun, type BenchDatabase, load, log, ms, onCleanup, openDatabase, rate, runBench, type Server, startServer, UsageError, useDatabase, wholeNumber,
 } from './harness';
 
 const HELP = `Usage: npm run bench:ingest -- [options]
 
   --postgres         PostgreSQL instead of the embedded engine: a fresh database on DATABASE_URL's
                      server (default postgres://postgres@127.0.0.1:5432/test), dropped afterwards
-  --only KEYS        only these sections, comma-separated: upload, delete, backfill
+  --only KEYS        only these sections, comma-separated: upload, delete, backfill, apple-health
   --batches N        upload: 10,000-reading batches sent (default 40; 8 with --quick)
   --concurrency N    upload: batches in flight at once, each for its own user (default 4)
   --readings N       delete: readings held by the deleted user (default 1000000; 100000 with --quick)
   --days N           backfill: days of provider history (default 365; 30 with --quick)
+  --records N        apple-health: records in the generated export (default 1000000; 50000 with --quick)
   --keep             keep the database (or data folder) and print where
   --quick            a short run to check that everything works
   --help
@@ -43,14 +50,14 @@ Progress goes to stderr; the results (markdown) to stdout.`;
 
 const BATCH = 10_000;
 
-type Options = { postgres: boolean; only?: Set<string>; batches: number; concurrency: number; readings: number; days: number; keep: boolean };
+type Options = { postgres: boolean; only?: Set<string>; batches: number; concurrency: number; readings: number; days: number; records: number; keep: boolean };
 
 function parseOptions(argv: string[]): Options | null {
   const { values } = parseArgs({
     args: argv,
     options: {
       postgres: { type: 'boolean', default: false }, only: { type: 'string' }, batches: { type: 'string' },
-      concurrency: { type: 'string' }, readings: { type: 'string' }, days: { type: 'string' }, keep: { type: 'boolean', default: false },
+      concurrency: { type: 'string' }, readings: { type: 'string' }, days: { type: 'string' }, records: { type: 'string' }, keep: { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
     },
   });
@@ -62,6 +69,7 @@ function parseOptions(argv: string[]): Options | null {
     only,
     batches: wholeNumber('batches', values.batches, values.quick ? 8 : 40, 1),
     concurrency: wholeNumber('concurrency', values.concurrency, 4, 1),
+    records: wholeNumber('records', values.records, values.quick ? 50_000 : 1_000_000, 1),
     readings: wholeNumber('readings', values.readings, values.quick ? 100_000 : 1_000_000, 1_000),
     days: wholeNumber('days', values.days, values.quick ? 30 : 365, 1),
     keep: values.keep,
@@ -79,7 +87,27 @@ const SECTIONS: Section[] = [
   { key: 'upload', title: 'Upload (POST /v1/human/heart_rate/readings, 10,000 readings per request)', run: benchUpload },
   { key: 'delete', title: 'Deleting a user with many readings while others read', run: benchDelete },
   { key: 'backfill', title: 'Provider backfill (Oura through its stand-in)', run: benchBackfill },
+  { key: 'apple-health', title: 'Apple Health import (a generated export.zip, streamed)', run: benchAppleHealth },
 ];
+
+// ---- apple-health ------------------------------------------------------------------------------
+
+async function benchAppleHealth({ options, db }: Context): Promise<Findings> {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-bench-apple-'));
+  onCleanup(`folder ${folder}`, () => fs.rmSync(folder, { recursive: true, force: true }));
+  const figures = await measureAppleHealthImport({ records: options.records, engine: db.describe, folder });
+  log(`apple-health: ${rate(figures.recordsPerSecond)} records/s, peak RSS ${figures.peakRssMiB} MiB`);
+  return {
+    rows: [
+      ['export', `${figures.records.toLocaleString('en')} records, ${(figures.zipBytes / 1024 ** 2).toFixed(1)} MB zip, ${(figures.xmlBytes / 1024 ** 2).toFixed(0)} MB export.xml`],
+      ['import time', `${figures.seconds.toFixed(1)} s`],
+      ['import rate', `**${rate(figures.recordsPerSecond)} records/s** (${rate(figures.readingsPerSecond)} readings/s)`],
+      ['peak memory of the importing process (RSS / heap used)', `${figures.peakRssMiB} / ${figures.peakHeapUsedMiB} MiB (heap limit ${figures.heapLimitMiB} MiB)`],
+    ],
+    notes: ['The zip and its XML are read as streams: memory stays flat whatever the export\'s size. To show it under a low heap cap: ' +
+      '`node --max-old-space-size=96 --import tsx lib/sources/apple-health/import-bench.ts --records 1000000`.'],
+  };
+}
 
 // ---- upload ------------------------------------------------------------------------------------
 

@@ -306,6 +306,51 @@ export const providerAuthorizations = pgTable('provider_authorizations', {
   index('provider_authorizations_expires_at_idx').on(t.expiresAt),
   index('provider_authorizations_source_id_idx').on(t.sourceId),
 ]);
+
+// ---- Apple Health export imports (migration 0008) ---------------------------------------------
+import { uuid } from 'drizzle-orm/pg-core';
+
+export const importStatus = pgEnum('import_status', ['queued', 'running', 'done', 'failed']);
+
+/**
+ * One uploaded Apple Health export.zip and its import into a connection of the user to the
+ * `apple-health` source: progress (inflated export.xml bytes read, records seen, imported, skipped)
+ * and outcome. `lease_until` marks a running import as its worker's until then; a worker that died
+ * leaves it to be taken up again (an import is re-run from the start: its upserts are idempotent).
+ */
+export const imports = pgTable('imports', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  appId: ref('app_id').notNull(),
+  userId: ref('user_id').notNull(),
+  connectionId: ref('connection_id').notNull(),
+  sourceId: text('source_id').notNull(),
+  status: importStatus('status').notNull().default('queued'),
+  bytes: bigint('bytes', { mode: 'number' }).notNull(),
+  xmlBytes: bigint('xml_bytes', { mode: 'number' }).notNull().default(0),
+  xmlBytesRead: bigint('xml_bytes_read', { mode: 'number' }).notNull().default(0),
+  recordsSeen: bigint('records_seen', { mode: 'number' }).notNull().default(0),
+  recordsImported: bigint('records_imported', { mode: 'number' }).notNull().default(0),
+  recordsSkipped: bigint('records_skipped', { mode: 'number' }).notNull().default(0),
+  skippedTypes: jsonb('skipped_types').$type<Record<string, number>>().notNull().default(sql`'{}'::jsonb`),
+  readingsWritten: bigint('readings_written', { mode: 'number' }).notNull().default(0),
+  readingsInserted: bigint('readings_inserted', { mode: 'number' }).notNull().default(0),
+  readingsUpdated: bigint('readings_updated', { mode: 'number' }).notNull().default(0),
+  attempts: integer('attempts').notNull().default(0),
+  leaseUntil: at('lease_until'),
+  error: text('error'),
+  createdAt: createdAt(),
+  startedAt: at('started_at'),
+  finishedAt: at('finished_at'),
+  updatedAt: updatedAt(),
+}, (t) => [
+  index('imports_user_id_created_at_idx').on(t.userId, t.createdAt),
+  index('imports_connection_id_idx').on(t.connectionId),
+  index('imports_pending_idx').on(t.createdAt).where(sql`status IN ('queued', 'running')`),
+  foreignKey({ name: 'imports_user_app_fk', columns: [t.userId, t.appId], foreignColumns: [users.id, users.appId] }).onDelete('cascade'),
+  foreignKey({ name: 'imports_connection_user_fk', columns: [t.connectionId, t.userId], foreignColumns: [connections.id, connections.userId] })
+    .onDelete('cascade'),
+]);
+
 // --- Webhooks (issue 13, lib/webhooks) ---
 
 /** An app's notify URL and its Standard Webhooks signing secret (`whsec_…`, encrypted: it signs every delivery). */

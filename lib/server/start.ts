@@ -18,6 +18,7 @@ import { credentialsFile, describeCredentials, hasPendingDemoReadings, setUpFirs
 import { errorFields, log } from '../log';
 import { syncCatalog } from '../sources/catalog';
 import { stopJobs } from '../jobs/queue';
+import { startImportWorker } from '../sources/apple-health/imports';
 import { startSyncWorkers } from '../sources/sync';
 import { startWebhookWorker } from '../webhooks/worker';
 import { startPurger, type Purger } from '../users/purge';
@@ -149,6 +150,7 @@ async function main() {
   purger = startPurger(); // resumes any purge a previous run left unfinished
   tokenCleanup = startTokenCleanup(); // expired Connect tokens, in short batches
   await startSyncWorkers(); // likewise any sync queued or left half-done (lib/jobs/queue.ts, pg-boss)
+  await startImportWorker(); // and any Apple Health import queued or left half-done
   await startWebhookWorker(); // webhook deliveries due, and any recorded but never queued
 
   const firstStart = await setUpFirstStart({

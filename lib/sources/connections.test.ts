@@ -27,7 +27,7 @@ describe(`connections on ${inject('databaseKind')}`, () => {
   it("offers the app's enabled demo sources by name, to the app and its own end users only", async () => {
     const { app, me } = await twoUsers();
     const all = await availableSources(app.owner, app.clientId);
-    expect(all.map((s) => s.id)).toEqual(['demo-cuff', 'demo-glucose', 'demo-scale', 'demo-tracker']);
+    expect(all.map((s) => s.id)).toEqual(['apple-health', 'demo-cuff', 'demo-glucose', 'demo-scale', 'demo-tracker']);
     expect(all.find((s) => s.id === 'demo-tracker')!.dataTypes).toContain('blood_oxygen');
     expect(await availableSources(me, app.clientId)).toEqual(all);
 

@@ -36,6 +36,8 @@ export type AvailableSource = { id: string; name: string; kind: string; dataType
 /** Kinds of source that can be connected today, and the OAuth2 sources that have a provider definition
  * (offered to an app's users once the app has entered its client credentials for that provider). */
 const CONNECTABLE_KINDS = ['demo'] as const;
+/** Sources of other kinds that can be connected today: Apple Health takes an uploaded export (lib/sources/apple-health). */
+const CONNECTABLE_SOURCES = ['apple-health'] as const;
 const CONNECTABLE_OAUTH_SOURCES: readonly string[] = OAUTH_PROVIDER_IDS;
 /** Whether Wearhouse syncs the source (it has a connector: lib/sources/connectors.ts). */
 const isSynced = (sourceId: string) => syncRegistration(sourceId) !== undefined;
@@ -44,7 +46,7 @@ const isSynced = (sourceId: string) => syncRegistration(sourceId) !== undefined;
  * The user `humanId` of app `clientId`, if the caller may act on them: the app's own callers on any
  * of its users, an end user on themselves only (anyone else is reported missing).
  */
-async function userIdFor(caller: Caller, clientId: string, humanId: string): Promise<{ appId: number; userId: number }> {
+export async function userIdFor(caller: Caller, clientId: string, humanId: string): Promise<{ appId: number; userId: number }> {
   if (caller.kind === 'end-user') {
     if (caller.clientId !== clientId || caller.humanId !== humanId) throw notFound(`No user ${humanId}.`);
     const [live] = await getDb().select({ id: users.id }).from(users).where(and(eq(users.id, caller.userId), isNull(users.deletedAt)));
@@ -80,8 +82,10 @@ export async function availableSources(caller: Caller, clientId: string): Promis
     .select({ id: sources.id, name: sources.name, kind: sources.kind, dataTypes: sources.dataTypes, description: sources.description })
     .from(sources)
     .where(and(
-      // An OAuth2 source only once the app has its own client at that provider (lib/sources/oauth/credentials.ts).
-      sql`(${sources.kind} = ANY(${sql.param([...CONNECTABLE_KINDS])}::source_kind[]) OR (${sources.id} = ANY(${sql.param([...CONNECTABLE_OAUTH_SOURCES])}::text[])
+      // An OAuth2 source only once the app has its own client at that provider (lib/sources/oauth/credentials.ts);
+      // Apple Health (an uploaded export, lib/sources/apple-health) always.
+      sql`(${sources.kind} = ANY(${sql.param([...CONNECTABLE_KINDS])}::source_kind[]) OR ${sources.id} = ANY(${sql.param([...CONNECTABLE_SOURCES])}::text[])
+        OR (${sources.id} = ANY(${sql.param([...CONNECTABLE_OAUTH_SOURCES])}::text[])
         AND EXISTS (SELECT 1 FROM ${appProviderCredentials} p WHERE p.app_id = ${appId} AND p.provider = ${sources.id})))`,
       app.enabled === null ? undefined : sql`${sources.id} = ANY(${sql.param(app.enabled)}::text[])`,
     ))

@@ -16,6 +16,7 @@ import { DomainError } from '../../errors';
 import { errorFields, log } from '../../log';
 import { baseUrlOf } from '../dialect';
 import { asDomainError, isDatabaseUnavailable, logFailure } from '../errors';
+import { registerWidgetImportRoutes } from './imports';
 import { beginAuthorization } from '../../sources/oauth/authorize';
 import { handleSourceCallback } from './source-callback';
 import { widgetAssets } from './widget-assets';
@@ -24,7 +25,7 @@ import { LAUNCH_SVG, pageHeaders, renderPage } from './widget-page';
 type WidgetEnv = { Variables: { requestId: string; session: WidgetSession; widgetToken: string } };
 
 const REASONS: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 503: 'Service Unavailable',
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 503: 'Service Unavailable',
 };
 
 /** The origin of this server as the browser sees it (WEARHOUSE_BASE_URL when set). */
@@ -195,6 +196,7 @@ export function connectRoutes() {
   api.notFound((c) => c.json({ statusCode: 404, error: 'Not Found', message: `No route ${c.req.method} ${c.req.path}.` }, 404));
   api.onError((error, c) => renderApiError(c, error));
   router.route('/api', api);
+  registerWidgetImportRoutes(router);
 
   router.notFound((c) => c.json({ statusCode: 404, error: 'Not Found', message: `No route ${c.req.method} ${c.req.path}.` }, 404));
   router.onError((error, c) => renderApiError(c, error));

@@ -12,6 +12,7 @@ import type { ApiLimits } from '../dialect';
 import { asDomainError, logFailure } from '../errors';
 import type { DataEnv } from './common';
 import { renderDataError } from './common';
+import { registerImportRoutes } from './imports';
 import { registerProfileRoutes } from './profile';
 import { registerReadingRoutes } from './readings';
 import { registerSourceRoutes } from './sources';
@@ -89,6 +90,7 @@ export function dataRoutes(limits: ApiLimits) {
   registerProfileRoutes(router);
   registerSourceRoutes(router);
   registerSummaryRoutes(router);
+  registerImportRoutes(router);
   registerReadingRoutes(router);
   registerUploadRoutes(router);
 

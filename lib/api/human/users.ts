@@ -6,6 +6,7 @@ import { CLIENT_ID_PATTERN } from '../../apps/access';
 import { DomainError } from '../../errors';
 import { HUMAN_ID_PATTERN } from '../../users/human-id';
 import { createUser, deleteUser, getUserSummary, listUsers, MAX_PAGE_SIZE, NewUserInput, type UserSummary } from '../../users/users';
+import { IMPORT_UPLOAD_PATH, registerImportRoutes } from './imports';
 import { registerBatchRoutes } from './batch';
 import { ClientId, errors, HumanError, security, Since, tags } from './common';
 import { baseUrlOf, createDialectRouter, type ApiLimits, integerQueryParam, type Dialect } from '../dialect';
@@ -184,7 +185,7 @@ function linkHeader(c: Context, page: { offset: number; limit: number; beforeId?
 // ---- Routes ----------------------------------------------------------------------------------
 
 export function humanRoutes(limits: ApiLimits) {
-  const router = createDialectRouter(humanDialect, limits);
+  const router = createDialectRouter(humanDialect, limits, { streamedBodyPaths: IMPORT_UPLOAD_PATH });
 
   router.openapi(listRoute, async (c) => {
     const { clientId } = c.req.valid('param');
@@ -225,6 +226,8 @@ export function humanRoutes(limits: ApiLimits) {
     await deleteUser(c.get('caller'), clientId, humanId, { ip: c.get('ip') });
     return c.body(null, 204);
   });
+
+  registerImportRoutes(router);
 
   return router;
 }
