@@ -181,7 +181,7 @@ export const connections = pgTable('connections', {
  * The chart index `readings_user_id_type_ts_idx` on (user_id, type, ts) INCLUDE (value, value2,
  * connection_id) makes chart queries index-only scans. drizzle-orm cannot express INCLUDE, so it
  * lives in the hand-written migration 0001_readings_chart_index.sql, not here. Likewise the batch
- * endpoints' index (user_id, type COLLATE "C", updated_at, id), migration 0007.
+ * endpoints' index (user_id, type COLLATE "C", updated_at, id), migration 0006.
  */
 export const readings = pgTable('readings', {
   id: id(),
@@ -307,7 +307,7 @@ export const providerAuthorizations = pgTable('provider_authorizations', {
   index('provider_authorizations_source_id_idx').on(t.sourceId),
 ]);
 
-// ---- Apple Health export imports (migration 0008) ---------------------------------------------
+// ---- Apple Health export imports (migration 0007) ---------------------------------------------
 import { uuid } from 'drizzle-orm/pg-core';
 
 export const importStatus = pgEnum('import_status', ['queued', 'running', 'done', 'failed']);

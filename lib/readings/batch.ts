@@ -1,7 +1,7 @@
 // The Application API's batch reads: an app's readings of one type changed within a window (at most
 // 31 days), across all its live users, for an app's server catching up. Ordered by user (humanId),
 // then by (updated_at, id) within a user, so that every page is a walk of the users index with one
-// range scan of the readings index (user_id, type, updated_at, id) per user (migration 0007): the
+// range scan of the readings index (user_id, type, updated_at, id) per user (migration 0006): the
 // cost follows the page, not the user's history nor the other apps.
 import { sql, type SQL } from 'drizzle-orm';
 import { appIdFor } from '../apps/access';
@@ -86,7 +86,7 @@ export async function listUpdatedReadings(
 
 export type BatchWindow = { appId: number; type: ReadingType; since: string; until: string };
 
-// type compared in the "C" collation, as the batch index keys it (see migration 0007).
+// type compared in the "C" collation, as the batch index keys it (see migration 0006).
 const inWindow = (w: BatchWindow) => sql`r.type COLLATE "C" = ${w.type} AND r.updated_at >= ${w.since}::timestamptz AND r.updated_at < ${w.until}::timestamptz`;
 
 /** The cursor's user's readings after the cursor (none once that user is deleted). */
