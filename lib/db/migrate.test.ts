@@ -9,7 +9,7 @@ describe(`migrations on ${inject('databaseKind')}`, () => {
       sql`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
     );
     expect(tables.rows.map((r) => r.table_name)).toEqual([
-      'accounts', 'app_keys', 'app_provider_credentials', 'apps', 'audit_log', 'connect_sessions', 'connections',
+      'accounts', 'app_keys', 'app_provider_credentials', 'apps', 'audit_log', 'connect_sessions', 'connections', 'imports',
       'provider_authorizations', 'reading_rollups', 'readings', 'sources', 'users',
       'webhook_deliveries', 'webhook_delivery_attempts', 'webhook_endpoints',
     ]);
