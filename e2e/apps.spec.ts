@@ -12,6 +12,8 @@ test.use({ permissions: ['clipboard-read', 'clipboard-write'] });
 type CreatedApp = { name: string; clientId: string; clientSecret: string; appKey: string };
 
 async function expectNoSeriousAxeViolations(page: Page) {
+  // After a server action the page's metadata is streamed again: check once the title is back.
+  await expect(page).toHaveTitle(/\S/);
   const { violations } = await new AxeBuilder({ page }).analyze();
   expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(', ')}`)).toEqual([]);
 }

@@ -151,11 +151,12 @@ test.describe('Connect', () => {
     await expect(page.getByRole('button', { name: 'Connect Demo Scale' })).toBeVisible();
     // Pinned first; the search narrows the list.
     await expect(page.getByRole('listitem').first()).toContainText('Demo Scale');
-    await page.getByRole('searchbox', { name: 'Search sources' }).fill('glucose');
+    await page.getByRole('searchbox', { name: 'Search sources' }).fill('glucose meter');
     await expect(page.getByRole('listitem')).toHaveCount(1);
     await expect(page.getByRole('listitem')).toContainText('Demo Glucose Meter');
     await page.getByRole('searchbox', { name: 'Search sources' }).fill('');
-    await expect(page.getByRole('listitem')).toHaveCount(4);
+    // The four demo sources and Apple Health (an import: it needs no provider credentials).
+    await expect(page.getByRole('listitem')).toHaveCount(5);
     const axe = await new AxeBuilder({ page }).analyze();
     expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
 
