@@ -48,6 +48,9 @@ function connect(): Connection {
     connectionString: connectionString(),
     max: settings.DATABASE_POOL_SIZE,
     idleTimeoutMillis: 30_000,
+    // A connection that never completes (an embedded owner frozen mid-accept, then replaced) would
+    // otherwise leave its query waiting forever: a job worker stuck for good, a shutdown that never ends.
+    connectionTimeoutMillis: settings.DATABASE_STATEMENT_TIMEOUT_MS || 30_000,
     application_name: 'wearhouse',
     // Sent in the startup message, so they hold for this pool's sessions only (never a SET on a
     // shared one). A statement that needs longer says so with SET LOCAL in its transaction.

@@ -153,8 +153,10 @@ describe(`the first npm start on ${kind}`, { timeout: 180_000 }, () => {
     }
   });
 
-  it.runIf(kind === 'pglite')('keeps the data folder small: at most 150 MB after the first start', () => {
-    expect(folderBytes(dataDir)).toBeLessThanOrEqual(150 * 1024 * 1024);
+  // 150 MB until the batch endpoints' index on readings (user_id, type, updated_at, id: 16 MB of the
+  // demo's 215,000 readings) and the job queue's schema came; measured 136–162 MB since.
+  it.runIf(kind === 'pglite')('keeps the data folder small: at most 175 MB after the first start', () => {
+    expect(folderBytes(dataDir)).toBeLessThanOrEqual(175 * 1024 * 1024);
   });
 });
 

@@ -257,10 +257,14 @@ export function providerFetchFor(connectionId: number, options: { now?: () => Da
       throw new Error(`Refusing to send a ${PROVIDERS[provider].name} token to ${target.origin}: not the provider's API.`);
     }
     if (isExpired(loaded.grant, now())) loaded = await refreshConnectionGrant(loaded, now());
-    let response = await send(target, loaded.grant.accessToken, init);
+    // The grant this request used: on its 401 that one is stale, not whatever a concurrent request
+    // of this fetch has stored in `loaded` since (already renewed: refreshing it again would waste
+    // the new token, and Fitbit's single-use refresh token with it).
+    const used = loaded;
+    let response = await send(target, used.grant.accessToken, init);
     if (response.status === 401) {
       await response.body?.cancel();
-      loaded = await refreshConnectionGrant(loaded, now());
+      loaded = await refreshConnectionGrant(used, now());
       response = await send(target, loaded.grant.accessToken, init);
       if (response.status === 401) {
         await response.body?.cancel();
