@@ -79,11 +79,14 @@ export function planSeries(from: Date, to: Date): Plan {
 
 /**
  * The SQL of a series (exported for the plan tests). Rollup hours are placed by their start, so
- * with a +5:30 user's hours a point's interval is shifted by their 30 minutes, never split.
+ * with a +5:30 user's hours a point's interval is shifted by their 30 minutes, never split. With
+ * `connectionId`, only that connection's readings or rollups (the source page).
  */
-export function seriesSql(userId: number, type: ReadingType, from: Date, to: Date, plan: Plan): SQL {
+export function seriesSql(userId: number, type: ReadingType, from: Date, to: Date, plan: Plan, connectionId?: number): SQL {
   const interval = sql`${`${plan.intervalMs / 1000} seconds`}::interval`;
   const [f, t] = [from.toISOString(), to.toISOString()];
+  // The chart index carries connection_id: still an index-only scan, the connection a filter.
+  const ofConnection = connectionId === undefined ? sql`` : sql`AND connection_id = ${connectionId}`;
   if (plan.source === 'readings') {
     return sql`
       SELECT to_json(date_bin(${interval}, ts, ${f}::timestamptz))#>>'{}' AS start, count(*)::int AS count,
@@ -91,6 +94,7 @@ export function seriesSql(userId: number, type: ReadingType, from: Date, to: Dat
              avg(value2) AS avg2, min(value2) AS min2, max(value2) AS max2
       FROM readings
       WHERE user_id = ${userId} AND type = ${type} AND ts >= ${f}::timestamptz AND ts < ${t}::timestamptz
+        ${ofConnection}
       GROUP BY 1 ORDER BY 1`;
   }
   return sql`
@@ -99,6 +103,7 @@ export function seriesSql(userId: number, type: ReadingType, from: Date, to: Dat
            sum(sum2) / nullif(sum(count) FILTER (WHERE sum2 IS NOT NULL), 0) AS avg2, min(min2) AS min2, max(max2) AS max2
     FROM reading_rollups
     WHERE user_id = ${userId} AND type = ${type} AND bucket >= ${f}::timestamptz AND bucket < ${t}::timestamptz
+      ${ofConnection}
     GROUP BY 1 ORDER BY 1`;
 }
 
@@ -248,32 +253,6 @@ function sourceType(overview: SourceOverview, input: unknown): ReadingType {
   return type;
 }
 
-/** seriesSql for one connection: the same plan, only the connection's readings or rollups. */
-export function sourceSeriesSql(target: { userId: number; connectionId: number }, type: ReadingType, from: Date, to: Date, plan: Plan): SQL {
-  const interval = sql`${`${plan.intervalMs / 1000} seconds`}::interval`;
-  const [f, t] = [from.toISOString(), to.toISOString()];
-  const { userId, connectionId } = target;
-  if (plan.source === 'readings') {
-    // The chart index carries connection_id: still an index-only scan, the connection a filter.
-    return sql`
-      SELECT to_json(date_bin(${interval}, ts, ${f}::timestamptz))#>>'{}' AS start, count(*)::int AS count,
-             sum(value) AS sum, min(value) AS min, max(value) AS max,
-             avg(value2) AS avg2, min(value2) AS min2, max(value2) AS max2
-      FROM readings
-      WHERE user_id = ${userId} AND type = ${type} AND ts >= ${f}::timestamptz AND ts < ${t}::timestamptz
-        AND connection_id = ${connectionId}
-      GROUP BY 1 ORDER BY 1`;
-  }
-  return sql`
-    SELECT to_json(date_bin(${interval}, bucket, ${f}::timestamptz))#>>'{}' AS start, sum(count)::int AS count,
-           sum(sum) AS sum, min(min) AS min, max(max) AS max,
-           sum(sum2) / nullif(sum(count) FILTER (WHERE sum2 IS NOT NULL), 0) AS avg2, min(min2) AS min2, max(max2) AS max2
-    FROM reading_rollups
-    WHERE user_id = ${userId} AND type = ${type} AND bucket >= ${f}::timestamptz AND bucket < ${t}::timestamptz
-      AND connection_id = ${connectionId}
-    GROUP BY 1 ORDER BY 1`;
-}
-
 /**
  * Daily totals of one connection (exported for the plan tests): per local day of
  * `bucket + shiftHours`, so a night's sleep (stored at bedtime) counts on the morning it ends.
@@ -326,7 +305,7 @@ export async function sourceChart(caller: Caller, target: SourceTarget, query: R
     return { ...base, kind: 'daily', points: result.rows.map((row) => { const p = toPoint(row); return { day: row.day, count: p.count, sum: p.sum, avg: p.avg, min: p.min, max: p.max }; }) };
   }
   const plan = planSeries(from, to);
-  const result = await getDb().execute<Row & { start: string }>(sourceSeriesSql(found, type, from, to, plan));
+  const result = await getDb().execute<Row & { start: string }>(seriesSql(found.userId, type, from, to, plan, found.connectionId));
   return {
     ...base, kind: 'series', intervalSeconds: plan.intervalMs / 1000, resolution: plan.source,
     points: result.rows.map((row) => {

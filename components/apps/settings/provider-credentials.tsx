@@ -9,6 +9,7 @@ import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { Input } from '@/components/ui/input';
 import type { ProviderCredentialsView } from '@/lib/sources/oauth/credentials';
 import { idle, type FieldErrors, type FormState } from '../action-state';
+import { Field } from '@/components/ui/field';
 
 type SaveAction = (previous: FormState, formData: FormData) => Promise<FormState>;
 type RemoveAction = (input: { clientId: string; provider: string }) => Promise<FormState>;
@@ -90,22 +91,5 @@ function ProviderForm({ clientId, provider, save, remove }: { clientId: string; 
         <Button type="submit" variant="primary" disabled={isPending}>{isPending ? 'Saving…' : `Save ${provider.providerName} credentials`}</Button>
       </div>
     </form>
-  );
-}
-
-type FieldProps = { id: string; 'aria-invalid'?: boolean; 'aria-describedby'?: string; className: string };
-
-function Field({ id, label, hint, errors, children }: { id: string; label: string; hint?: string; errors?: string[]; children: (props: FieldProps) => React.ReactNode }) {
-  const describedBy = errors ? `${id}-error` : hint ? `${id}-hint` : undefined;
-  return (
-    <div>
-      <label htmlFor={id} className="block text-sm font-medium text-zinc-800 dark:text-zinc-200">{label}</label>
-      {children({ id, 'aria-invalid': errors ? true : undefined, 'aria-describedby': describedBy, className: 'mt-1' })}
-      {errors ? (
-        <p id={`${id}-error`} className="mt-1 text-sm text-red-700 dark:text-red-400">{errors.join(' ')}</p>
-      ) : hint ? (
-        <p id={`${id}-hint`} className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">{hint}</p>
-      ) : null}
-    </div>
   );
 }
