@@ -55,7 +55,7 @@ export function ReadingsTable({ source, panels, range }: { source: SourcePath; p
           </Select>
         </div>
       </div>
-      <div className="overflow-x-auto">
+      <div className="relative overflow-x-auto">
         <table className="w-full text-left text-sm" aria-describedby={`${headingId}-status`}>
           <caption className="sr-only">{label} readings, newest first</caption>
           <thead className="bg-zinc-50 text-xs uppercase tracking-wide text-zinc-600 dark:bg-zinc-950 dark:text-zinc-400">

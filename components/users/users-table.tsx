@@ -241,7 +241,7 @@ export function UsersTable({
   return (
     <UsersTableContext value={context}>
       <div
-        className={`overflow-x-auto rounded-lg border border-zinc-200 bg-white transition-opacity dark:border-zinc-800 dark:bg-zinc-900 ${isSorting ? 'opacity-60' : ''}`}
+        className={`relative overflow-x-auto rounded-lg border border-zinc-200 bg-white transition-opacity dark:border-zinc-800 dark:bg-zinc-900 ${isSorting ? 'opacity-60' : ''}`}
         aria-busy={isSorting}
       >
         <table className="w-full text-left text-sm">

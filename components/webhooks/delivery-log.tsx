@@ -24,7 +24,7 @@ function responseOf(status: number | null, error: string | null) {
 
 export function DeliveryLog({ clientId, deliveries, redeliver, isFirstPage }: { clientId: string; deliveries: Delivery[]; redeliver: RedeliverAction; isFirstPage: boolean }) {
   return (
-    <div className="overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+    <div className="relative overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
       <table className="w-full text-left text-sm">
         <caption className="sr-only">Webhook deliveries, newest first</caption>
         <thead className="border-b border-zinc-200 bg-zinc-50 text-xs text-zinc-600 dark:border-zinc-800 dark:bg-zinc-950 dark:text-zinc-400">

@@ -34,7 +34,7 @@ export default async function AccountsPage() {
 
       <section aria-labelledby="all-accounts">
         <h2 id="all-accounts" className="text-lg font-semibold">All accounts <span className="text-sm font-normal text-zinc-500 dark:text-zinc-400">({accounts.length})</span></h2>
-        <div className="mt-3 overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+        <div className="relative mt-3 overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
           <table className="w-full min-w-[36rem] text-left text-sm">
             <thead className="border-b border-zinc-200 bg-zinc-50 text-xs uppercase tracking-wide text-zinc-600 dark:border-zinc-800 dark:bg-zinc-950 dark:text-zinc-400">
               <tr>

@@ -28,7 +28,7 @@ export default async function AppsPage() {
           <p className="mt-1 text-sm text-zinc-600 dark:text-zinc-400">Create one to get a client secret and an App Key.</p>
         </div>
       ) : (
-        <div className="mt-6 overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+        <div className="relative mt-6 overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
           <table className="w-full text-left text-sm">
             <caption className="sr-only">Your apps</caption>
             <thead className="border-b border-zinc-200 bg-zinc-50 text-xs font-medium tracking-wide text-zinc-600 uppercase dark:border-zinc-800 dark:bg-zinc-950/40 dark:text-zinc-400">

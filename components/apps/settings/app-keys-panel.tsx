@@ -53,7 +53,7 @@ export function AppKeysPanel({ clientId, appKeys, createKey, revokeKey }: { clie
         <p className="text-sm text-zinc-600 dark:text-zinc-400">Your server sends an App Key with every Application API request.</p>
         <CreateKeyDialog clientId={clientId} createKey={createKey} />
       </div>
-      <div className="mt-3 overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
+      <div className="relative mt-3 overflow-x-auto rounded-lg border border-zinc-200 dark:border-zinc-800">
         <table className="w-full text-left text-sm">
           <caption className="sr-only">App Keys</caption>
           <thead className="bg-zinc-50 text-xs font-medium text-zinc-600 dark:bg-zinc-950/40 dark:text-zinc-400">

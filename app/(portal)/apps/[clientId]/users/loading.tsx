@@ -11,7 +11,7 @@ export default function UsersLoading() {
         <div className="h-9 w-full animate-pulse rounded-md bg-zinc-200 sm:max-w-sm dark:bg-zinc-800" />
       </div>
       <p className="sr-only" role="status">Loading users…</p>
-      <div className="mt-4 overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
+      <div className="relative mt-4 overflow-x-auto rounded-lg border border-zinc-200 bg-white dark:border-zinc-800 dark:bg-zinc-900">
         <table className="w-full text-left text-sm">
           <thead className="border-b border-zinc-200 bg-zinc-50 text-xs text-zinc-600 dark:border-zinc-800 dark:bg-zinc-950 dark:text-zinc-400">
             <tr>
