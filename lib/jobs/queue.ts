@@ -254,7 +254,9 @@ async function fetchOne(rt: Runtime, queue: QueueName): Promise<Fetched | null> 
     const result = await getPool().query<Fetched>(
       `WITH next AS (
          SELECT j.id FROM ${rt.schema}.job j
-         WHERE j.name = $1 AND j.state < 'active' AND j.start_after < now()
+         -- <=: a job made due with now() (expedite) is due within the same clock tick (PGlite's clock
+         -- can read the same instant in both statements).
+         WHERE j.name = $1 AND j.state < 'active' AND j.start_after <= now()
            AND (coalesce(j.policy, 'standard') NOT IN ('singleton', 'stately') OR NOT EXISTS (
              SELECT 1 FROM ${rt.schema}.job a
              WHERE a.name = $1 AND a.state = 'active' AND a.policy = j.policy
