@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +23,9 @@ const serverEnv: Record<string, string> = {};
 for (const [key, value] of Object.entries(process.env)) {
   if (value !== undefined && !['DATABASE_URL', 'WEARHOUSE_SECRET_KEY', 'NODE_ENV'].includes(key)) serverEnv[key] = value;
 }
+// Its own Redis keys (sign-in throttle, rate limits), apart from earlier runs' on the same Redis.
+process.env.WEARHOUSE_E2E_REDIS_PREFIX ??= `wearhouse-e2e:${randomBytes(6).toString('hex')}:`;
+serverEnv.WEARHOUSE_REDIS_PREFIX = process.env.WEARHOUSE_E2E_REDIS_PREFIX;
 
 export default defineConfig({
   testDir: 'e2e',

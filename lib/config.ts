@@ -31,6 +31,8 @@ const Env = z.object({
   ADMIN_EMAIL: optionalString,
   ADMIN_PASSWORD: optionalString,
   REDIS_URL: optionalString,
+  /** Where this installation's keys live in Redis (several installations, or test runs, can share one Redis). */
+  WEARHOUSE_REDIS_PREFIX: z.string().trim().min(1).max(100).default('wearhouse:'),
   /** Sustained API requests per second allowed per key (0 turns rate limiting off). */
   WEARHOUSE_RATE_LIMIT: z.coerce.number().min(0).default(100),
   /** Requests a key may burst above the sustained rate. */

@@ -61,9 +61,9 @@ export type ApiOptions = {
 
 export function createApi({ readiness, limiter, authFailures }: ApiOptions) {
   const settings = config();
-  const rateLimiter = limiter ?? limiterFromConfig({ rate: settings.WEARHOUSE_RATE_LIMIT, burst: settings.WEARHOUSE_RATE_BURST }, settings.REDIS_URL);
+  const rateLimiter = limiter ?? limiterFromConfig({ rate: settings.WEARHOUSE_RATE_LIMIT, burst: settings.WEARHOUSE_RATE_BURST }, { url: settings.REDIS_URL, prefix: settings.WEARHOUSE_REDIS_PREFIX });
   const failureLimiter = authFailures ??
-    attemptLimiter({ attempts: settings.WEARHOUSE_AUTH_FAILURE_LIMIT, windowSeconds: 60 }, { redisUrl: settings.REDIS_URL, prefix: 'wearhouse:auth-failures:' });
+    attemptLimiter({ attempts: settings.WEARHOUSE_AUTH_FAILURE_LIMIT, windowSeconds: 60 }, { redisUrl: settings.REDIS_URL, prefix: `${settings.WEARHOUSE_REDIS_PREFIX}auth-failures:` });
   const limits = { perKey: rateLimiter, authFailures: failureLimiter };
 
   const api = new OpenAPIHono<ApiEnv>();

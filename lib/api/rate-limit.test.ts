@@ -70,7 +70,7 @@ describe('inProcessLimiter', () => {
   });
 
   it('is off when the configured rate is 0', async () => {
-    const limiter = limiterFromConfig({ rate: 0, burst: 1 }, undefined);
+    const limiter = limiterFromConfig({ rate: 0, burst: 1 }, { prefix: 'unused:' });
     expect((await takeMany(limiter, 'key:1', 50)).every((v) => v.allowed)).toBe(true);
   });
 });

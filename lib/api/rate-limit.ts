@@ -97,7 +97,7 @@ export function limiterRedis(url: string, outageMessage: string) {
   };
 }
 
-export function redisLimiter({ rate, burst }: RateSettings, url: string, prefix = 'wearhouse:rate:'): RateLimiter {
+export function redisLimiter({ rate, burst }: RateSettings, url: string, prefix: string): RateLimiter {
   const { redis, whenConnected, close } = limiterRedis(url, 'rate limiting through Redis failed; allowing requests');
   return {
     async take(key) {
@@ -114,9 +114,9 @@ export function redisLimiter({ rate, burst }: RateSettings, url: string, prefix 
   };
 }
 
-export function limiterFromConfig(settings: RateSettings, redisUrl: string | undefined): RateLimiter {
+export function limiterFromConfig(settings: RateSettings, redis: { url?: string; prefix: string }): RateLimiter {
   if (settings.rate <= 0) return unlimited();
-  return redisUrl ? redisLimiter(settings, redisUrl) : inProcessLimiter(settings);
+  return redis.url ? redisLimiter(settings, redis.url, `${redis.prefix}rate:`) : inProcessLimiter(settings);
 }
 
 /**

@@ -123,7 +123,7 @@ export function createSignInThrottle(policy: SignInThrottlePolicy = DEFAULT_SIGN
 
 /** The process's sign-in throttle (one for every copy of this module Next.js bundles). */
 export function signInThrottle(): SignInThrottle {
-  return processWide('sign-in-throttle', () => createSignInThrottle(DEFAULT_SIGN_IN_POLICY, { redisUrl: config().REDIS_URL }));
+  return processWide('sign-in-throttle', () => createSignInThrottle(DEFAULT_SIGN_IN_POLICY, { redisUrl: config().REDIS_URL, prefix: `${config().WEARHOUSE_REDIS_PREFIX}sign-in:` }));
 }
 
 /** What a throttled person reads. */

@@ -184,15 +184,18 @@ export const RangeQuery = z.union([
   z.object({ range: z.literal('custom').optional(), from: Instant, to: Instant }),
 ], { error: 'Give range=24h|7d|30d|90d|1y, or from and to (ISO 8601).' });
 
-/** [from, to) of a range query, `now` for named ranges; bad or oversized ranges → invalid_input. */
-export function resolveRange(input: unknown, now = new Date()): { from: Date; to: Date } {
+/**
+ * [from, to) of a range query, `now` for named ranges (`rolling`: they end now);
+ * bad or oversized ranges → invalid_input.
+ */
+export function resolveRange(input: unknown, now = new Date()): { from: Date; to: Date; rolling: boolean } {
   const query = parse(RangeQuery, input);
   if ('from' in query) {
     if (query.from.getTime() >= query.to.getTime()) throw invalidInput('from must be before to.');
     if (query.to.getTime() - query.from.getTime() > MAX_RANGE_MS) throw invalidInput(`At most ${MAX_DAYS} days at once.`);
-    return { from: query.from, to: query.to };
+    return { from: query.from, to: query.to, rolling: false };
   }
-  return { from: new Date(now.getTime() - RANGES[query.range]), to: now };
+  return { from: new Date(now.getTime() - RANGES[query.range]), to: now, rolling: true };
 }
 
 export type SourceTarget = { clientId: string; humanId: string; sourceId: string };
@@ -253,20 +256,39 @@ function sourceType(overview: SourceOverview, input: unknown): ReadingType {
   return type;
 }
 
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
 /**
  * Daily totals of one connection (exported for the plan tests): per local day of
  * `bucket + shiftHours`, so a night's sleep (stored at bedtime) counts on the morning it ends.
+ * `days` are calendar dates (inclusive); `overlapping` instead takes every local day whose own
+ * 24 hours overlap [from, to) in the reading's UTC offset — a rolling "last 24 h" then shows the
+ * day that just ended for a user west of UTC as for one east of it.
  */
-export function sourceDailySql(target: { userId: number; connectionId: number }, type: ReadingType, fromDay: string, toDay: string, shiftHours = 0): SQL {
+export function sourceDailySql(
+  target: { userId: number; connectionId: number },
+  type: ReadingType,
+  within: { days: { from: string; to: string } } | { overlapping: { from: Date; to: Date } },
+  shiftHours = 0,
+): SQL {
+  const [fromDay, toDay] = 'days' in within
+    ? [within.days.from, within.days.to]
+    : [dayOf(within.overlapping.from.getTime() - 14 * HOUR_MS), dayOf(within.overlapping.to.getTime() + 14 * HOUR_MS)];
   const lo = new Date(Date.parse(`${fromDay}T00:00:00Z`) - (14 + shiftHours) * HOUR_MS).toISOString();
   const hi = new Date(Date.parse(`${toDay}T00:00:00Z`) + DAY_MS + (14 - shiftHours) * HOUR_MS + HOUR_MS).toISOString();
-  const localDay = sql`to_char((bucket AT TIME ZONE 'UTC') + (tz_offset_minutes + ${shiftHours * 60}::int) * interval '1 minute', 'YYYY-MM-DD')`;
+  const offset = sql`(tz_offset_minutes + ${shiftHours * 60}::int) * interval '1 minute'`;
+  const localDay = sql`to_char((bucket AT TIME ZONE 'UTC') + ${offset}, 'YYYY-MM-DD')`;
+  // Where the bucket's local day starts, as an instant.
+  const dayStart = sql`((date_trunc('day', (bucket AT TIME ZONE 'UTC') + ${offset}) - ${offset}) AT TIME ZONE 'UTC')`;
+  const overlaps = 'days' in within
+    ? sql``
+    : sql`AND ${dayStart} < ${within.overlapping.to.toISOString()}::timestamptz AND ${dayStart} + interval '1 day' > ${within.overlapping.from.toISOString()}::timestamptz`;
   return sql`
     SELECT ${localDay} AS day, sum(count)::int AS count, sum(sum) AS sum, min(min) AS min, max(max) AS max,
            sum(sum2) / nullif(sum(count) FILTER (WHERE sum2 IS NOT NULL), 0) AS avg2, min(min2) AS min2, max(max2) AS max2
     FROM reading_rollups
     WHERE user_id = ${target.userId} AND type = ${type} AND bucket >= ${lo}::timestamptz AND bucket < ${hi}::timestamptz
-      AND connection_id = ${target.connectionId} AND ${localDay} BETWEEN ${fromDay} AND ${toDay}
+      AND connection_id = ${target.connectionId} AND ${localDay} BETWEEN ${fromDay} AND ${toDay} ${overlaps}
     GROUP BY 1 ORDER BY 1`;
 }
 
@@ -287,21 +309,21 @@ export type SourceChart = {
   | { kind: 'daily'; points: { day: string; count: number; sum: number; avg: number; min: number; max: number }[] }
 );
 
-const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
 /**
  * One type's readings from one source over a range, bucketed on the server to at most MAX_POINTS
  * points: a series (raw readings for short ranges, hourly rollups for long ones) or daily totals.
  */
 export async function sourceChart(caller: Caller, target: SourceTarget, query: Record<string, unknown>, now = new Date()): Promise<SourceChart> {
-  const { from, to } = resolveRange(query, now);
+  const { from, to, rolling } = resolveRange(query, now);
   const found = await sourceConnection(caller, target);
   const type = sourceType(found.overview, query.type);
   const base = { type, unit: READING_TYPES[type].unit, from: from.toISOString(), to: to.toISOString() };
   if (chartKindOf(type) === 'daily') {
-    // Local days overlapping the range (readings' own offsets lie within 14 h of UTC).
-    const [fromDay, toDay] = [dayOf(from.getTime()), dayOf(to.getTime() - 1)];
-    const result = await getDb().execute<Row & { day: string }>(sourceDailySql(found, type, fromDay, toDay, DAY_SHIFT_HOURS[type] ?? 0));
+    // A custom range runs from the developer's local midnight to the one after its last day: those
+    // calendar dates (the nearest UTC midnights, right for any browser within 12 h of UTC). A named
+    // range rolls: the local days that overlap it.
+    const within = rolling ? { overlapping: { from, to } } : { days: { from: dayOf(from.getTime() + 12 * HOUR_MS), to: dayOf(to.getTime() - 12 * HOUR_MS) } };
+    const result = await getDb().execute<Row & { day: string }>(sourceDailySql(found, type, within, DAY_SHIFT_HOURS[type] ?? 0));
     return { ...base, kind: 'daily', points: result.rows.map((row) => { const p = toPoint(row); return { day: row.day, count: p.count, sum: p.sum, avg: p.avg, min: p.min, max: p.max }; }) };
   }
   const plan = planSeries(from, to);

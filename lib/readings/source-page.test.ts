@@ -73,6 +73,22 @@ describe(`a source's charts, readings table and CSV on ${inject('databaseKind')}
     expect(sleep.points.map((p) => [p.day, p.sum])).toEqual([['2025-12-25', 420], ['2025-12-26', 390]]);
   });
 
+  it("a rolling range's daily bars are the local days that overlap it, west of UTC too", async () => {
+    // A user eight hours behind UTC: each day's steps are stamped at their local midnight (08:00 UTC).
+    const days = ['2025-12-22', '2025-12-23', '2025-12-24', '2025-12-25', '2025-12-26', '2025-12-27', '2025-12-28', '2025-12-29', '2025-12-30'];
+    const { app, fitbit } = await userWithTwoSources(days.map((day, i) => ({
+      type: 'steps' as const, ts: new Date(Date.parse(`${day}T08:00:00Z`)), tzOffsetMinutes: -480, value: 5_000 + i, sourceReadingId: `s-${day}`,
+    })));
+    // 00:30 UTC on New Year's Day is 16:30 on the 31st for them: the 30th is their last whole day.
+    const justAfterUtcMidnight = new Date('2026-01-01T00:30:00Z');
+    const day = await sourceChart(app.owner, fitbit, { type: 'steps', range: '24h' }, justAfterUtcMidnight);
+    if (day.kind !== 'daily') throw new Error('steps are daily');
+    expect(day.points.map((p) => [p.day, p.sum])).toEqual([['2025-12-30', 5_008]]);
+    const week = await sourceChart(app.owner, fitbit, { type: 'steps', range: '7d' }, justAfterUtcMidnight);
+    if (week.kind !== 'daily') throw new Error('steps are daily');
+    expect(week.points.map((p) => p.day)).toEqual(days.slice(2));
+  });
+
   it('pages the raw readings newest first with keyset cursors, both ways, ties included', async () => {
     const start = Date.parse('2025-12-30T00:00:00Z');
     // 120 readings; every tenth shares its timestamp with the one before.
