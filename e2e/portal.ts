@@ -1,17 +1,32 @@
-// Shared steps of the portal journeys: signing in through the real form.
+// Shared steps of the portal journeys: signing in (through the real form, then with the session it gave).
 import { randomBytes } from 'node:crypto';
-import { expect, type Page } from '@playwright/test';
+import { expect, type Cookie, type Page } from '@playwright/test';
 import { wearhouseCli } from './connect-host';
 import { demoCredentials } from './credentials';
 
-/** Sign in through the sign-in page (as the demo admin unless told otherwise) and land on `path`. */
-export async function signIn(page: Page, path = '/apps', account: { email: string; password: string } = demoCredentials().signIn): Promise<void> {
+/** Session cookies of the accounts this worker has signed in, so later journeys skip the form. */
+const sessions = new Map<string, Cookie[]>();
+
+/**
+ * Land on `path` signed in (as the demo admin unless told otherwise): through the sign-in page the
+ * first time for an account, or `viaForm`; after that with the session that gave, as a browser
+ * that stayed signed in would (the form when the session no longer holds).
+ */
+export async function signIn(page: Page, path = '/apps', account: { email: string; password: string } = demoCredentials().signIn, options: { viaForm?: boolean } = {}): Promise<void> {
+  const saved = options.viaForm ? undefined : sessions.get(account.email);
+  if (saved) await page.context().addCookies(saved);
   await page.goto(path);
+  const landed = new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  if (saved && new URL(page.url()).pathname !== '/sign-in') {
+    await expect(page).toHaveURL(landed);
+    return;
+  }
   await expect(page).toHaveURL(/\/sign-in/);
   await page.getByLabel('Email').fill(account.email);
   await page.getByLabel('Password').fill(account.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(new RegExp(`${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+  await expect(page).toHaveURL(landed);
+  sessions.set(account.email, (await page.context().cookies()).filter((cookie) => cookie.name.includes('session-token')));
 }
 
 /** A new developer account (not an admin: it sees only its own apps), created with the operator's CLI. */

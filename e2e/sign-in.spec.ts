@@ -76,7 +76,7 @@ test('repeated wrong passwords are throttled, even the right one then waits, and
   // Someone else, from the same address, signs in as usual.
   const context = await browser.newContext();
   try {
-    await signIn(await context.newPage(), '/apps', demoCredentials().signIn);
+    await signIn(await context.newPage(), '/apps', demoCredentials().signIn, { viaForm: true });
   } finally {
     await context.close();
   }

@@ -15,7 +15,9 @@ import { createTestApp, createTestUsers } from '../testing/fixtures';
 import { startPurger } from './purge';
 import { deleteUser } from './users';
 
-const READINGS = 1_000_000;
+// The issue's measure is the embedded engine's (one thread serves every client); on PostgreSQL the
+// same batches run at a quarter of the size here, and `npm run bench:ingest` measures a million.
+const READINGS = inject('databaseKind') === 'pglite' ? 1_000_000 : 250_000;
 
 describe(`purging a deleted user on ${inject('databaseKind')}`, () => {
   // On the embedded engine the reader's latency is the measure, so this file has an engine of its
@@ -39,7 +41,7 @@ describe(`purging a deleted user on ${inject('databaseKind')}`, () => {
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('deletes a user with 1,000,000 readings while another client keeps getting quick answers', { timeout: 600_000 }, async () => {
+  it(`deletes a user with ${READINGS.toLocaleString('en-US')} readings while another client keeps getting quick answers`, { timeout: 600_000 }, async () => {
     const app = await createTestApp();
     const [heavy, reader] = await createTestUsers(app, 2);
     const connectionId = await connectSource(app.owner, app.clientId, heavy!.humanId, 'manual');
