@@ -50,7 +50,7 @@ describe(`purging a deleted user on ${inject('databaseKind')}`, () => {
       await getDb().execute(sql`
         INSERT INTO readings (user_id, connection_id, type, ts, value, unit, source_reading_id)
         SELECT c.user_id, c.id, 'heart_rate', timestamptz '2020-01-01T00:00:00Z' + g * interval '1 minute', 60 + g % 40, 'bpm', 'hr-' || g
-        FROM connections c, generate_series(${done}::int, ${done + 99_999}::int) AS g WHERE c.id = ${connectionId}`);
+        FROM connections c, generate_series(${done}::int, ${Math.min(done + 100_000, READINGS) - 1}::int) AS g WHERE c.id = ${connectionId}`);
     }
     await refreshRollups(getDb(), [connectionId], new Date('2020-01-01T00:00:00Z'), new Date(Date.parse('2020-01-01T00:00:00Z') + READINGS * 60_000));
     await getDb().execute(sql`ANALYZE readings, reading_rollups`);
