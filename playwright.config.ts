@@ -24,8 +24,7 @@ for (const [key, value] of Object.entries(process.env)) {
   if (value !== undefined && !['DATABASE_URL', 'WEARHOUSE_SECRET_KEY', 'NODE_ENV'].includes(key)) serverEnv[key] = value;
 }
 // Its own Redis keys (sign-in throttle, rate limits), apart from earlier runs' on the same Redis.
-process.env.WEARHOUSE_E2E_REDIS_PREFIX ??= `wearhouse-e2e:${randomBytes(6).toString('hex')}:`;
-serverEnv.WEARHOUSE_REDIS_PREFIX = process.env.WEARHOUSE_E2E_REDIS_PREFIX;
+serverEnv.WEARHOUSE_REDIS_PREFIX = `wearhouse-e2e:${randomBytes(6).toString('hex')}:`;
 
 export default defineConfig({
   testDir: 'e2e',

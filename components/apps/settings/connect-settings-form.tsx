@@ -5,10 +5,10 @@
 import { useActionState, useState } from 'react';
 import { toast } from 'sonner';
 import { Button } from '@/components/ui/button';
+import { Field } from '@/components/ui/field';
 import { Input, Textarea } from '@/components/ui/input';
 import type { PortalConnectSettings } from '@/lib/apps/settings';
 import { idle, type FieldErrors, type FormState } from '../action-state';
-import { Field } from '@/components/ui/field';
 
 type SaveAction = (previous: FormState, formData: FormData) => Promise<FormState>;
 

@@ -6,10 +6,10 @@ import { useActionState, useEffect, useState } from 'react';
 import { toast } from 'sonner';
 import { Button } from '@/components/ui/button';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
+import { Field } from '@/components/ui/field';
 import { Input } from '@/components/ui/input';
 import type { ProviderCredentialsView } from '@/lib/sources/oauth/credentials';
 import { idle, type FieldErrors, type FormState } from '../action-state';
-import { Field } from '@/components/ui/field';
 
 type SaveAction = (previous: FormState, formData: FormData) => Promise<FormState>;
 type RemoveAction = (input: { clientId: string; provider: string }) => Promise<FormState>;
