@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApp, createTestUsers, type TestApp } from '../testing/fixtures';
 import { basicAuth, startApi, type RunningApi } from '../testing/api';
 
-const REQUESTS = 2_000;
+// The measure is 2,000 on one keep-alive agent, taken on the embedded engine; what is
+// refused before the database is asked is the same on PostgreSQL, where a quarter of them check
+// the rest.
+const REQUESTS = inject('databaseKind') === 'pglite' ? 2_000 : 500;
 const CONCURRENCY = 8;
 
 let api: RunningApi;

@@ -1,18 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, inject, it } from 'vitest';
-import type { EndUserCaller } from '../auth/caller';
 import { getDb } from '../db/client';
 import { ingestReadings } from '../readings/ingest';
-import { createTestApp, createTestUsers, type TestApp } from '../testing/fixtures';
+import { createTestApp, createTestUsers, endUserCaller as endUser, type TestApp } from '../testing/fixtures';
 import { purgeAll } from '../users/purge';
 import { revealTokens } from '../users/users';
 import { availableSources, connectSource, disconnectSource, listConnections, requestSync } from './connections';
 
-/** The end user `humanId` as the Connect widget would name them. */
-async function endUser(app: TestApp, humanId: string): Promise<EndUserCaller> {
-  const [row] = (await getDb().execute<{ id: number; app_id: number }>(sql`SELECT id::int, app_id::int FROM users WHERE human_id = ${humanId}`)).rows;
-  return { kind: 'end-user', via: 'connect', appId: row!.app_id, clientId: app.clientId, userId: row!.id, humanId };
-}
 
 async function twoUsers() {
   const app = await createTestApp();

@@ -1,10 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { EndUserCaller } from '../auth/caller';
 import { getDb, getPool } from '../db/client';
 import { startJobs, stopJobs, unfinishedJobs } from '../jobs/queue';
-import { INGEST_BATCH, INGEST_BATCH_POSTGRES, type ReadingInput } from '../readings/ingest';
-import { createTestApp, createTestUsers, type TestApp } from '../testing/fixtures';
+import type { ReadingInput } from '../readings/ingest';
+import { createTestApp, createTestUsers, endUserCaller as endUser, type TestApp } from '../testing/fixtures';
 import { purgeAll } from '../users/purge';
 import { connectSource, disconnectSource, listConnections, requestSync } from './connections';
 import { ProviderAuthorizationError, ProviderRateLimitedError, type Connector, type SyncContext } from './connector';
@@ -26,10 +25,6 @@ const DAY = 86_400_000;
 const T0 = new Date('2026-06-10T15:42:00Z');
 const clock = (at: Date) => () => at;
 
-async function endUser(app: TestApp, humanId: string): Promise<EndUserCaller> {
-  const [row] = (await getDb().execute<{ id: number; app_id: number }>(sql`SELECT id::int, app_id::int FROM users WHERE human_id = ${humanId}`)).rows;
-  return { kind: 'end-user', via: 'connect', appId: row!.app_id, clientId: app.clientId, userId: row!.id, humanId };
-}
 
 async function oneUser() {
   const app = await createTestApp();
@@ -401,33 +396,5 @@ describe(`syncing demo sources on ${inject('databaseKind')}`, () => {
     expect(rolled!.n).toBe((await storedReadings(id)).length);
     await purgeAll();
     expect((await storedReadings(id)).length).toBeGreaterThan(90 * 288);
-  });
-
-  it('other clients keep getting quick answers while a 90-day history is written', { timeout: 180_000 }, async () => {
-    const { app, humanId, me } = await oneUser();
-    await connectSource(me, app.clientId, humanId, 'demo-tracker');
-    const waits: number[] = [];
-    let syncing = true;
-    const probe = (async () => {
-      while (syncing) {
-        const began = performance.now();
-        await getPool().query('SELECT 1');
-        waits.push(performance.now() - began);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    })();
-    const began = performance.now();
-    await waitForSyncs({ now: clock(T0) });
-    const seconds = (performance.now() - began) / 1000;
-    syncing = false;
-    await probe;
-    waits.sort((a, b) => a - b);
-    const at = (q: number) => waits[Math.min(waits.length - 1, Math.floor(waits.length * q))]!.toFixed(1);
-    console.log(`${inject('databaseKind')}, batches of ${inject('databaseKind') === 'pglite' ? INGEST_BATCH : INGEST_BATCH_POSTGRES}: history in ${seconds.toFixed(2)} s; a concurrent SELECT 1 waited p50 ${at(0.5)}, p99 ${at(0.99)}, max ${waits.at(-1)!.toFixed(1)} ms (${waits.length} probes)`);
-    // The issue asks for ~100 ms per batch (measured and reported from the log line above). The
-    // bound catches the history going back to long transactions (written in one, other clients
-    // wait for all of it: seconds) while leaving room for a busy shared machine and for the other
-    // test files that share this engine.
-    expect(waits.at(-1)!).toBeLessThan(1_000);
   });
 });

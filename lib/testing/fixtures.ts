@@ -1,8 +1,10 @@
 // Test data built through the public services, fresh for each test: no shared mutable fixtures.
 import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
 import { createAccount } from '../accounts/accounts';
 import { createApp } from '../apps/apps';
-import { operator, type AccountCaller } from '../auth/caller';
+import { operator, type AccountCaller, type EndUserCaller } from '../auth/caller';
+import { getDb } from '../db/client';
 import { createUser, type User } from '../users/users';
 
 export type TestApp = {
@@ -31,4 +33,10 @@ export async function createTestUsers(app: TestApp, count: number, prefix = 'ext
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
   return users;
+}
+
+/** The end user `humanId` of `app` as the Connect widget would name them. */
+export async function endUserCaller(app: TestApp, humanId: string): Promise<EndUserCaller> {
+  const [row] = (await getDb().execute<{ id: number; app_id: number }>(sql`SELECT id::int, app_id::int FROM users WHERE human_id = ${humanId}`)).rows;
+  return { kind: 'end-user', via: 'connect', appId: row!.app_id, clientId: app.clientId, userId: row!.id, humanId };
 }
