@@ -26,30 +26,10 @@ async function migrateAndSync(url: string) {
   await closeDb();
 }
 
-type Prepared = { url: string; users: number; teardown: () => Promise<void> };
-/** One database per engine for the whole run, shared by that engine's projects (vitest.config.ts). */
-const prepared = ((globalThis as { wearhouseTestDatabases?: Map<string, Promise<Prepared>> }).wearhouseTestDatabases ??= new Map());
-
 export default async function setup(project: TestProject) {
-  const kind = project.name.startsWith('postgres') ? 'postgres' : 'pglite';
+  const kind = project.name === 'postgres' ? 'postgres' : 'pglite';
   project.provide('databaseKind', kind);
-  let database = prepared.get(kind);
-  if (!database) {
-    database = prepare(kind).then((p) => ({ ...p, users: 0 }));
-    prepared.set(kind, database);
-    database.catch(() => prepared.delete(kind));
-  }
-  const shared = await database;
-  shared.users++;
-  project.provide('databaseUrl', shared.url);
-  return async () => {
-    if (--shared.users > 0) return;
-    prepared.delete(kind);
-    await shared.teardown();
-  };
-}
 
-async function prepare(kind: 'pglite' | 'postgres'): Promise<{ url: string; teardown: () => Promise<void> }> {
   if (kind === 'pglite') {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wearhouse-test-'));
     let owner: Awaited<ReturnType<typeof spawnOwner>> | undefined;
@@ -67,7 +47,8 @@ async function prepare(kind: 'pglite' | 'postgres'): Promise<{ url: string; tear
       await teardown(); // a failed setup gets no teardown call from Vitest
       throw error;
     }
-    return { url: owner.url, teardown };
+    project.provide('databaseUrl', owner.url);
+    return teardown;
   }
 
   const adminUrl = process.env.TEST_DATABASE_URL!;
@@ -78,5 +59,6 @@ async function prepare(kind: 'pglite' | 'postgres'): Promise<{ url: string; tear
     await dropScratchDatabase(adminUrl, scratch.name);
     throw error;
   }
-  return { url: scratch.url, teardown: () => dropScratchDatabase(adminUrl, scratch.name) };
+  project.provide('databaseUrl', scratch.url);
+  return () => dropScratchDatabase(adminUrl, scratch.name);
 }

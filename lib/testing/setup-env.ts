@@ -25,8 +25,13 @@ afterAll(async () => {
   if (process.env.WEARHOUSE_TEST_ISOLATED) return;
   const { stopJobs } = await import('../jobs/queue');
   const { closeDb } = await import('../db/client');
-  await stopJobs();
-  await closeDb();
+  // After a failed test a query may still hold a connection to a database that is gone: the pool
+  // is dropped either way (the next file opens its own), and this file's failure stays its own.
+  const closed = (async () => {
+    await stopJobs();
+    await closeDb();
+  })();
+  await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
   for (const name of Object.keys(process.env)) if (!(name in environment)) delete process.env[name];
   Object.assign(process.env, environment);
   reloadConfig();
