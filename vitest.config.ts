@@ -33,9 +33,7 @@ export const ISOLATED_FILES = ['lib/accounts/accounts.test.ts', 'lib/webhooks/we
 // modules) and 'timed' (those files and the isolated ones, one at a time, each in a fresh process).
 // Without WEARHOUSE_TEST_PASS (`npm run test:unit`), all files, each in a fresh process.
 const pass = process.env.WEARHOUSE_TEST_PASS;
-// One more worker than cores (at least 3, at most 4): many files wait on processes they started
-// (servers, the CLI, embedded databases), which do the work; with one per core, 2 cores were 79% busy.
-const workers = pass === 'timed' ? 1 : pass === 'parallel' ? Math.min(4, Math.max(3, os.availableParallelism() + 1)) : undefined;
+const workers = pass === 'timed' ? 1 : pass === 'parallel' ? Math.min(4, Math.max(2, os.availableParallelism())) : undefined;
 
 export default defineConfig({
   resolve: { alias: { '@': fileURLToPath(new URL('.', import.meta.url)) } },
