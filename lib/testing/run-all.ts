@@ -73,11 +73,12 @@ function readJson<T>(file: string): T | null {
  * One Vitest pass (vitest.config.ts): 'parallel', every file but the timed ones, several at a time;
  * 'timed', the files that measure pauses and waits, one at a time on otherwise idle cores.
  */
-async function vitest(pass: 'parallel' | 'timed') {
-  const name = pass === 'parallel' ? 'vitest' : 'vitest-timed';
+async function vitest(pass: 'parallel' | 'timed', project?: string) {
+  const name = pass === 'parallel' ? `vitest-${project}` : 'vitest-timed';
   const report = path.join(results, `${name}.json`);
   fs.rmSync(report, { force: true });
-  const code = await run(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], path.join(logs, `${name}.log`), {
+  const only = project ? ['--project', project] : [];
+  const code = await run(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...only, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], path.join(logs, `${name}.log`), {
     WEARHOUSE_TEST_PASS: pass,
   });
   type Report = { testResults: { name: string; assertionResults: { status: string }[] }[] };
@@ -148,10 +149,13 @@ async function main() {
     console.log('npm test: building the portal for the server and end-to-end tests…');
     await buildPortal(root);
   }
-  await vitest('parallel');
+  // One Vitest run per database in the parallel pass: its workers keep their loaded modules from
+  // file to file, and a run that moved them from one database's files to the other's (Vitest
+  // replaces them then) ended with tinypool's "Terminating worker thread" now and then.
+  for (const database of ['pglite', ...(process.env.TEST_DATABASE_URL ? ['postgres'] : [])]) await vitest('parallel', database);
   await vitest('timed');
   await playwright();
-  scanLogs(['vitest.log', 'vitest-timed.log', 'e2e.log'].map((name) => path.join(logs, name)));
+  scanLogs(['vitest-pglite.log', ...(process.env.TEST_DATABASE_URL ? ['vitest-postgres.log'] : []), 'vitest-timed.log', 'e2e.log'].map((name) => path.join(logs, name)));
 
   console.log('\nSuites:');
   for (const [suite, t] of tallies) console.log(`  ${suite.padEnd(17)} ${t.passed} passed, ${t.failed} failed${t.skipped ? `, ${t.skipped} skipped` : ''}`);
