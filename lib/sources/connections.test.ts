@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, inject, it } from 'vitest';
 import { getDb } from '../db/client';
 import { ingestReadings } from '../readings/ingest';
-import { createTestApp, createTestUsers, endUserCaller as endUser, type TestApp } from '../testing/fixtures';
+import { createTestApp, createTestUsers, endUserCaller as endUser } from '../testing/fixtures';
 import { purgeAll } from '../users/purge';
 import { revealTokens } from '../users/users';
 import { availableSources, connectSource, disconnectSource, listConnections, requestSync } from './connections';

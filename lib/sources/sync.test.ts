@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { getDb, getPool } from '../db/client';
 import { startJobs, stopJobs, unfinishedJobs } from '../jobs/queue';
 import type { ReadingInput } from '../readings/ingest';
-import { createTestApp, createTestUsers, endUserCaller as endUser, type TestApp } from '../testing/fixtures';
+import { createTestApp, createTestUsers, endUserCaller as endUser } from '../testing/fixtures';
 import { purgeAll } from '../users/purge';
 import { connectSource, disconnectSource, listConnections, requestSync } from './connections';
 import { ProviderAuthorizationError, ProviderRateLimitedError, type Connector, type SyncContext } from './connector';

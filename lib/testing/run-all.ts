@@ -70,8 +70,9 @@ function readJson<T>(file: string): T | null {
 }
 
 /**
- * One Vitest pass (vitest.config.ts): 'parallel', every file but the timed ones, several at a time;
- * 'timed', the files that measure pauses and waits, one at a time on otherwise idle cores.
+ * One Vitest pass (vitest.config.ts): 'parallel', one database's files but the timed and isolated
+ * ones, several at a time; 'timed', the files that measure pauses and waits and those that mock
+ * modules, one at a time on otherwise idle cores.
  */
 async function vitest(pass: 'parallel' | 'timed', project?: string) {
   const name = pass === 'parallel' ? `vitest-${project}` : 'vitest-timed';
@@ -152,10 +153,11 @@ async function main() {
   // One Vitest run per database in the parallel pass: its workers keep their loaded modules from
   // file to file, and a run that moved them from one database's files to the other's (Vitest
   // replaces them then) ended with tinypool's "Terminating worker thread" now and then.
-  for (const database of ['pglite', ...(process.env.TEST_DATABASE_URL ? ['postgres'] : [])]) await vitest('parallel', database);
+  const databases = ['pglite', ...(process.env.TEST_DATABASE_URL ? ['postgres'] : [])];
+  for (const database of databases) await vitest('parallel', database);
   await vitest('timed');
   await playwright();
-  scanLogs(['vitest-pglite.log', ...(process.env.TEST_DATABASE_URL ? ['vitest-postgres.log'] : []), 'vitest-timed.log', 'e2e.log'].map((name) => path.join(logs, name)));
+  scanLogs([...databases.map((database) => `vitest-${database}.log`), 'vitest-timed.log', 'e2e.log'].map((name) => path.join(logs, name)));
 
   console.log('\nSuites:');
   for (const [suite, t] of tallies) console.log(`  ${suite.padEnd(17)} ${t.passed} passed, ${t.failed} failed${t.skipped ? `, ${t.skipped} skipped` : ''}`);
