@@ -21,6 +21,12 @@ const Env = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   /** PostgreSQL: longest idle time inside a transaction (ms); the embedded owner's hold budget. */
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).default(5_000),
+  /**
+   * PostgreSQL: the hottest queries (GET one user) are prepared once per connection and their plans
+   * reused. Turn off behind a pooler that cannot keep named statements (PgBouncer in transaction
+   * mode before 1.21). The embedded engine never gets them (one shared session).
+   */
+  DATABASE_PREPARED_STATEMENTS: flag(true),
   /** Embedded: how often the owner checks whether tables need ANALYZE/VACUUM (ms). */
   WEARHOUSE_MAINTENANCE_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
   WEARHOUSE_DATA_DIR: z.string().default('.data'),

@@ -389,11 +389,11 @@ function report(db: BenchDatabase, options: BenchOptions, data: BenchData, seede
       : 'One round per scenario.',
     `Load average (1/5/15 min) at start: ${startLoad}; at end: ${load()}. The machine may be shared: compare ratios, not absolute figures.`,
     '',
-    '| Data | Scenario | req/s | p50 ms | p99 ms | server CPU ms/req | owner CPU ms/req | responses | non-2xx/errors | load 1m |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| Data | Scenario | req/s | p50 ms | p99 ms | server CPU ms/req | owner CPU ms/req | autocannon CPU ms/req | machine CPU ms/req | responses | non-2xx/errors | load 1m |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...scenarios.map((scenario) => {
       const f = combined(rounds(scenario.phase, scenario.key));
-      return `| ${PHASE_TITLES[scenario.phase]} | ${scenario.name} | ${rate(f.requestsPerSecond)} | ${ms(f.p50)} | ${ms(f.p99)} | ${cpu(f.serverCpu)} | ${cpu(f.ownerCpu)} | ${f.responses.toLocaleString('en')} | ${f.failed} | ${f.load1m.toFixed(2)} |`;
+      return `| ${PHASE_TITLES[scenario.phase]} | ${scenario.name} | ${rate(f.requestsPerSecond)} | ${ms(f.p50)} | ${ms(f.p99)} | ${cpu(f.serverCpu)} | ${cpu(f.ownerCpu)} | ${cpu(f.clientCpu)} | ${cpu(f.machineCpu)} | ${f.responses.toLocaleString('en')} | ${f.failed} | ${f.load1m.toFixed(2)} |`;
     }),
     '',
     '| Data | Comparison | req/s | p50 | p99 | server CPU/req | goal | met |',
@@ -417,7 +417,8 @@ function report(db: BenchDatabase, options: BenchOptions, data: BenchData, seede
     'Each comparison divides the first scenario\'s figures by the second\'s: req/s as a share (100% = as fast), latencies and CPU per request as factors (1.00x = as fast).',
     '"≥ 80% of the req/s" compares req/s only; "within 1.5x" means at least 67% of the req/s and at most 1.5x the p50.',
     'CPU ms/req: CPU time (user + system) the process used during the measured seconds, per request sent; it moves far less with the',
-    'neighbours\' load than req/s do. On PostgreSQL the engine\'s CPU is in its backends and not counted.',
+    'neighbours\' load than req/s do. On PostgreSQL the engine\'s CPU is in its backends: "machine" (every core, all processes,',
+    'neighbours included) minus server and autocannon is mostly theirs, and the kernel\'s loopback networking.',
   );
   process.stdout.write(lines.join('\n') + '\n');
 }

@@ -228,6 +228,9 @@ export type Figures = {
   /** CPU time per answered request, in ms, of the server under test and of the embedded owner. */
   serverCpu: number;
   ownerCpu: number;
+  /** CPU time per answered request of the whole machine (every core) and of this process (autocannon). */
+  machineCpu: number;
+  clientCpu: number;
 };
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ, 100 on every Linux architecture Node runs on
@@ -247,10 +250,27 @@ function cpuMs(pid: number | undefined): number {
   }
 }
 
+/** CPU time (ms, every core, user + system + interrupts) the machine has used so far, from /proc/stat. */
+function machineCpuMs(): number {
+  try {
+    const [cpu] = fs.readFileSync('/proc/stat', 'utf8').split('\n');
+    // user nice system idle iowait irq softirq steal …: busy is all but idle and iowait.
+    const [user, nice, system, , , irq, softirq] = cpu!.trim().split(/\s+/).slice(1).map(Number);
+    return ((user! + nice! + system! + irq! + softirq!) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+
+const ownCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
 export function runAutocannon(baseUrl: string, work: Load, seconds: number, connections: number, pids: { server?: number; owner?: number } = {}): Promise<Figures> {
   const latencies: number[] = [];
   const load1m = os.loadavg()[0]!;
-  const cpuBefore = { server: cpuMs(pids.server), owner: cpuMs(pids.owner) };
+  const cpuBefore = { server: cpuMs(pids.server), owner: cpuMs(pids.owner), machine: machineCpuMs(), client: ownCpuMs() };
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
@@ -270,7 +290,8 @@ export function runAutocannon(baseUrl: string, work: Load, seconds: number, conn
         latencies.sort((a, b) => a - b);
         const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.max(0, Math.ceil(q * latencies.length) - 1))] ?? NaN;
         const elapsed = (result.finish.getTime() - result.start.getTime()) / 1000;
-        const perRequest = (pid: number | undefined, before: number) => (cpuMs(pid) - before) / Math.max(1, result.requests.total ?? latencies.length);
+        const requests = Math.max(1, result.requests.total ?? latencies.length);
+        const perRequest = (pid: number | undefined, before: number) => (cpuMs(pid) - before) / requests;
         resolve({
           requestsPerSecond: latencies.length / elapsed,
           responses: latencies.length,
@@ -280,6 +301,8 @@ export function runAutocannon(baseUrl: string, work: Load, seconds: number, conn
           load1m,
           serverCpu: perRequest(pids.server, cpuBefore.server),
           ownerCpu: perRequest(pids.owner, cpuBefore.owner),
+          machineCpu: (machineCpuMs() - cpuBefore.machine) / requests,
+          clientCpu: (ownCpuMs() - cpuBefore.client) / requests,
         });
       },
     );
@@ -348,6 +371,8 @@ export function combined(rounds: Figures[]): Figures {
     load1m: median(rounds.map((f) => f.load1m)),
     serverCpu: median(rounds.map((f) => f.serverCpu)),
     ownerCpu: median(rounds.map((f) => f.ownerCpu)),
+    machineCpu: median(rounds.map((f) => f.machineCpu)),
+    clientCpu: median(rounds.map((f) => f.clientCpu)),
   };
 }
 
@@ -385,7 +410,7 @@ export async function measure(server: Server, scenario: MeasuredScenario, option
   // Also after the last: stopping a server whose queries are still queued in the engine can
   // leave the embedded owner unable to stop (see openDatabase).
   await settle(server.baseUrl, scenario.load);
-  log(`${scenario.name}: ${rate(figures.requestsPerSecond)} req/s, p50 ${ms(figures.p50)} ms, p99 ${ms(figures.p99)} ms, CPU/request ${cpu(figures.serverCpu)} ms server, ${cpu(figures.ownerCpu)} ms owner${figures.failed ? `, ${figures.failed} failed` : ''}`);
+  log(`${scenario.name}: ${rate(figures.requestsPerSecond)} req/s, p50 ${ms(figures.p50)} ms, p99 ${ms(figures.p99)} ms, CPU/request ${cpu(figures.serverCpu)} ms server, ${cpu(figures.ownerCpu)} ms owner, ${cpu(figures.clientCpu)} ms autocannon, ${cpu(figures.machineCpu)} ms machine${figures.failed ? `, ${figures.failed} failed` : ''}`);
   return figures;
 }
 

@@ -1,6 +1,7 @@
 // The one place that creates database connections: a node-postgres pool, to PostgreSQL when
 // DATABASE_URL is set, else to the embedded owner's Unix socket in the data folder.
-// Queries are never named prepared statements: the embedded engine has one shared session.
+// Queries are not named prepared statements on the embedded engine, which has one shared session;
+// on PostgreSQL the hottest ones are (preparedName), so that each connection plans them once.
 // Every pool carries time budgets so that no statement or idle transaction holds others up:
 // PostgreSQL enforces them per session; the embedded owner (which ignores session settings and
 // cannot interrupt a running statement) cuts off a client that holds it idle for as long.
@@ -37,7 +38,7 @@ export function connectionString(): string {
   return embeddedUrl(dataDir);
 }
 
-type Connection = { pool: pg.Pool; db: Database };
+type Connection = { pool: pg.Pool; db: Database; embedded?: Promise<boolean> };
 // One pool per process, kept on globalThis so module reloads in development don't leak pools.
 const holder = globalThis as typeof globalThis & { __wearhouseDb?: Connection };
 
@@ -65,6 +66,32 @@ function connect(): Connection {
 
 export const getDb = (): Database => connect().db;
 export const getPool = (): pg.Pool => connect().pool;
+
+/** Whether this process's database is the embedded engine (PGlite) rather than PostgreSQL; asked once per pool. */
+export function isEmbeddedEngine(): Promise<boolean> {
+  const connection = connect();
+  if (!connection.embedded) {
+    const asked = connection.pool.query<{ embedded: boolean }>("SELECT version() LIKE '%PGlite%' AS embedded").then((r) => r.rows[0]?.embedded === true);
+    // A failed question (the database down) is asked again next time.
+    asked.catch(() => {
+      if (connection.embedded === asked) connection.embedded = undefined;
+    });
+    connection.embedded = asked;
+  }
+  return connection.embedded;
+}
+
+/**
+ * The statement name to give node-postgres for a hot query: on PostgreSQL each connection then
+ * parses and plans it once and reuses the plan (bench:api: GET one user went from 73% to 116% of
+ * the bare one-row ceiling, which re-plans every time). Undefined — an unnamed statement, planned
+ * every time — on the embedded engine, whose one shared session cannot hold one client's named
+ * statements, and when DATABASE_PREPARED_STATEMENTS is off.
+ */
+export async function preparedName(name: string): Promise<string | undefined> {
+  if (!config().DATABASE_PREPARED_STATEMENTS) return undefined;
+  return (await isEmbeddedEngine()) ? undefined : name;
+}
 
 export async function closeDb(): Promise<void> {
   const current = holder.__wearhouseDb;

@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { appIdFor } from '../apps/access';
 import { recordAudit } from '../audit/audit';
 import type { Caller } from '../auth/caller';
-import { getDb, type Tx } from '../db/client';
+import { getDb, isEmbeddedEngine, type Tx } from '../db/client';
 import { refreshRollups } from '../readings/rollups';
 import { newHumanId } from '../users/human-id';
 import { newUserValues, type NewUser } from '../users/users';
@@ -184,7 +184,7 @@ function daysFor(connection: DemoConnection, options: Pick<ReadingsOptions, 'see
 const SPARSE_PER_DAY = 10;
 
 async function seedReadings(connections: DemoConnection[], options: ReadingsOptions): Promise<number> {
-  const embedded = await isEmbedded();
+  const embedded = await isEmbeddedEngine();
   let total = 0;
   let sinceCheckpoint = 0;
   const groups = new Map<string, { sourceId: string; days: number; ids: number[] }>();
@@ -273,17 +273,12 @@ export function readingSteps(ids: number[], perDay: number, days: number, end: D
  */
 async function settle(tables: string[]): Promise<void> {
   const list = tables.join(', ');
-  if (!(await isEmbedded())) {
+  if (!(await isEmbeddedEngine())) {
     await getDb().execute(sql.raw(`ANALYZE ${list}`));
     return;
   }
   await getDb().execute(sql.raw(`VACUUM (ANALYZE) ${list}`));
   await releaseWal();
-}
-
-async function isEmbedded(): Promise<boolean> {
-  const result = await getDb().execute<{ embedded: boolean }>(sql`SELECT version() LIKE '%PGlite%' AS embedded`);
-  return result.rows[0]?.embedded === true;
 }
 
 /**

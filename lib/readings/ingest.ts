@@ -4,7 +4,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { appIdFor } from '../apps/access';
 import type { Caller } from '../auth/caller';
-import { getDb, type Database, type Tx } from '../db/client';
+import { getDb, isEmbeddedEngine, type Tx } from '../db/client';
 import { connections, users } from '../db/schema';
 import { invalidInput, notFound } from '../errors';
 import { bucketOf, refreshHours, type TouchedHour } from './rollups';
@@ -37,17 +37,9 @@ export const INGEST_BATCH = 250;
 /** On PostgreSQL a batch holds up no other session, so fewer, larger batches save round trips. */
 export const INGEST_BATCH_POSTGRES = 1_000;
 
-const embeddedEngines = new WeakMap<Database, Promise<boolean>>();
-/** Readings per transaction for the database in use (asked once per pool). */
+/** Readings per transaction for the database in use. */
 async function batchSize(): Promise<number> {
-  const db = getDb();
-  let embedded = embeddedEngines.get(db);
-  if (!embedded) {
-    embedded = db.execute<{ embedded: boolean }>(sql`SELECT version() LIKE '%PGlite%' AS embedded`).then((r) => r.rows[0]?.embedded === true);
-    embedded.catch(() => embeddedEngines.delete(db));
-    embeddedEngines.set(db, embedded);
-  }
-  return (await embedded) ? INGEST_BATCH : INGEST_BATCH_POSTGRES;
+  return (await isEmbeddedEngine()) ? INGEST_BATCH : INGEST_BATCH_POSTGRES;
 }
 
 /** The connection `connectionId` of a live user of an app the caller may act on. */

@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, inject, it } from 'vitest';
 import { authenticateAppKey } from '../apps/keys';
 import { operator } from '../auth/caller';
-import { getDb } from '../db/client';
+import { reloadConfig } from '../config';
+import { getDb, getPool, preparedName } from '../db/client';
 import { connectSessions } from '../db/schema';
 import { seedUsers } from '../demo/seed';
 import { createTestApp, createTestUsers } from '../testing/fixtures';
@@ -146,6 +147,41 @@ describe(`users on ${inject('databaseKind')}`, () => {
     expect(found.map((user) => [user.humanId, user.externalId, user.clientId])).toEqual(
       wanted.map((user) => [user.humanId, user.externalId, app.clientId]),
     );
+  });
+
+  it(`GET one user's lookup is ${inject('databaseKind') === 'postgres' ? 'prepared once per connection and reused' : 'never a named statement (one shared session)'}`, async () => {
+    const app = await createTestApp();
+    const created = await createTestUsers(app, 3);
+    const asApp = (await authenticateAppKey(app.appKey))!;
+    // Many at once, so that every pooled connection runs it, most of them more than once.
+    const wanted = Array.from({ length: 60 }, (_, i) => created[i % created.length]!);
+    const found = await Promise.all(wanted.map((user) => getUserSummary(asApp, app.clientId, user.humanId)));
+    expect(found.map((user) => user.externalId)).toEqual(wanted.map((user) => user.externalId));
+
+    // Each pooled connection's own prepared statements (pg_prepared_statements is per session).
+    const clients = await Promise.all(Array.from({ length: getPool().totalCount }, () => getPool().connect()));
+    try {
+      const prepared = await Promise.all(clients.map(async (client) =>
+        (await client.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name = 'user-summary'")).rows[0]!.n));
+      if (inject('databaseKind') === 'postgres') {
+        expect(prepared.some((n) => n === 1)).toBe(true);
+        expect(prepared.every((n) => n <= 1)).toBe(true);
+      } else {
+        expect(prepared.every((n) => n === 0)).toBe(true);
+      }
+    } finally {
+      for (const client of clients) client.release();
+    }
+    // Behind a pooler that cannot keep them, they are turned off.
+    process.env.DATABASE_PREPARED_STATEMENTS = 'false';
+    reloadConfig();
+    try {
+      expect(await preparedName('user-summary')).toBeUndefined();
+    } finally {
+      delete process.env.DATABASE_PREPARED_STATEMENTS;
+      reloadConfig();
+    }
+    expect(await preparedName('user-summary')).toBe(inject('databaseKind') === 'postgres' ? 'user-summary' : undefined);
   });
 
   it('shows the tokens again to the app owner, decrypted', async () => {

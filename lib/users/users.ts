@@ -8,7 +8,7 @@ import { recordAudit } from '../audit/audit';
 import type { Caller } from '../auth/caller';
 import { decrypt, encrypt } from '../auth/encryption';
 import { issueSecret } from '../auth/secrets';
-import { getDb, getPool, type Database } from '../db/client';
+import { getDb, getPool, preparedName, type Database } from '../db/client';
 import { connectSessions, users } from '../db/schema';
 import { forbidden, invalidInput, notFound } from '../errors';
 import { grantsOfUser, revokeInBackground } from '../sources/oauth/tokens';
@@ -107,8 +107,8 @@ function oncePerPool<T>(build: (db: Database) => T): () => T {
 }
 const byLiveHumanId = and(eq(users.humanId, sql.placeholder('humanId')), isLive);
 const userByHumanId = oncePerPool((db) => db.select({ ...userColumns, appId: users.appId }).from(users).where(byLiveHumanId).prepare(UNNAMED));
-// The hottest of them skips drizzle altogether: its text is a constant, run as an unnamed statement
-// with node-postgres's own row parsing (drizzle's prepared query still maps, wraps and traces every
+// The hottest of them skips drizzle altogether: its text is a constant, prepared once per connection
+// on PostgreSQL (preparedName; unnamed on the embedded engine), with node-postgres's own row parsing (drizzle's prepared query still maps, wraps and traces every
 // call: a tenth of the API's CPU for GET one user, bench:api profile). app_id is a bigint, which
 // node-postgres leaves a string.
 const USER_SUMMARY_BY_HUMAN_ID = 'SELECT human_id, external_id, created_at, updated_at, app_id FROM users WHERE human_id = $1 AND deleted_at IS NULL';
@@ -151,7 +151,8 @@ export type UserSummary = Pick<User, 'humanId' | 'externalId' | 'clientId' | 'cr
 export async function getUserSummary(caller: Caller, clientId: string, humanId: string): Promise<UserSummary> {
   requireHumanId(humanId);
   const appId = await appIdFor(caller, clientId);
-  const { rows: [found] } = await getPool().query<UserSummaryRow>({ text: USER_SUMMARY_BY_HUMAN_ID, values: [humanId] });
+  const name = await preparedName('user-summary');
+  const { rows: [found] } = await getPool().query<UserSummaryRow>({ name, text: USER_SUMMARY_BY_HUMAN_ID, values: [humanId] });
   if (!found || found.app_id !== String(appId)) throw notFound(`No user ${humanId}.`);
   return { humanId: found.human_id, externalId: found.external_id, clientId, createdAt: found.created_at, updatedAt: found.updated_at };
 }
