@@ -33,7 +33,10 @@ export const ISOLATED_FILES = ['lib/accounts/accounts.test.ts', 'lib/webhooks/we
 // modules) and 'timed' (those files and the isolated ones, one at a time, each in a fresh process).
 // Without WEARHOUSE_TEST_PASS (`npm run test:unit`), all files, each in a fresh process.
 const pass = process.env.WEARHOUSE_TEST_PASS;
-const workers = pass === 'timed' ? 1 : pass === 'parallel' ? Math.min(4, Math.max(2, os.availableParallelism())) : undefined;
+// WEARHOUSE_TEST_WORKERS: set by `npm test` for a pass it runs beside the end-to-end journeys.
+const workers = process.env.WEARHOUSE_TEST_WORKERS
+  ? Number(process.env.WEARHOUSE_TEST_WORKERS)
+  : pass === 'timed' ? 1 : pass === 'parallel' ? Math.min(4, Math.max(2, os.availableParallelism())) : undefined;
 
 export default defineConfig({
   resolve: { alias: { '@': fileURLToPath(new URL('.', import.meta.url)) } },

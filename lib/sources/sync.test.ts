@@ -131,32 +131,34 @@ describe(`syncing demo sources on ${inject('databaseKind')}`, () => {
   });
 
   it('a later sync ("sync now") adds only the readings since the last one, up to now', { timeout: 180_000 }, async () => {
+    // The glucose meter: a few readings a day, so its 90-day history is quick to write (the
+    // tracker's, 26,000 readings, has its own test above).
     const { app, humanId, me } = await oneUser();
-    const id = await connectSource(me, app.clientId, humanId, 'demo-tracker');
+    const id = await connectSource(me, app.clientId, humanId, 'demo-glucose');
     await waitForSyncs({ now: clock(T0) });
     const first = await storedReadings(id);
     const [before] = await listConnections(me, app.clientId, humanId);
 
     const T1 = new Date(T0.getTime() + 1.5 * DAY);
     expect(await drainSyncQueue({ now: clock(T1) })).toBe(0); // nothing asked for
-    await requestSync(me, app.clientId, humanId, 'demo-tracker');
+    await requestSync(me, app.clientId, humanId, 'demo-glucose');
     expect((await listConnections(me, app.clientId, humanId))[0]!.isSyncPending).toBe(true);
     await waitForSyncs({ now: clock(T1) });
 
     const second = await storedReadings(id);
-    expect(second).toEqual(expected(humanId, 'demo-tracker', new Date(T0.getTime() - HISTORY_DAYS * DAY), T1));
+    expect(second).toEqual(expected(humanId, 'demo-glucose', new Date(T0.getTime() - HISTORY_DAYS * DAY), T1));
     const firstIds = new Set(first.map((r) => `${r.type}:${r.sid}`));
     const added = second.filter((r) => !firstIds.has(`${r.type}:${r.sid}`));
-    expect(added.filter((r) => r.type === 'heart_rate')).toHaveLength(1.5 * 288);
-    for (const r of added.filter((x) => x.type === 'heart_rate')) expect(Date.parse(r.ts)).toBeGreaterThan(T0.getTime());
+    expect(added.length).toBeGreaterThanOrEqual(4);
+    for (const r of added) expect(Date.parse(r.ts)).toBeGreaterThan(T0.getTime());
     // Readings already there are unchanged.
     const byId = new Map(second.map((r) => [`${r.type}:${r.sid}`, r]));
     for (const r of first) expect(byId.get(`${r.type}:${r.sid}`)).toEqual(r);
 
     const [after] = await listConnections(me, app.clientId, humanId);
     expect(after).toMatchObject({ status: 'connected', isSyncPending: false, lastSyncAt: T1, historySyncedAt: before!.historySyncedAt, oldestReadingAt: before!.oldestReadingAt });
-    expect(after!.newestReadingAt!.getTime()).toBeGreaterThan(T1.getTime() - 5 * 60_000 - 1);
-    expect(after!.newestReadingAt!.getTime()).toBeLessThanOrEqual(T1.getTime());
+    expect(after!.newestReadingAt!.getTime()).toBe(Math.max(...second.map((r) => Date.parse(r.ts))));
+    expect(after!.newestReadingAt!.getTime()).toBeGreaterThan(before!.newestReadingAt!.getTime());
     expect(SYNC_OVERLAP_MS).toBeGreaterThan(0);
   });
 
