@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { createDeveloper, signIn } from './portal';
+import { createDeveloper, signIn, expectNoSeriousAxeViolations } from './portal';
 
 // A developer's apps: create one and see its secrets once, its home page, and its settings (App
 // Keys that stop working the moment they are revoked, a rotated client secret, Connect settings).
@@ -11,12 +10,6 @@ test.use({ permissions: ['clipboard-read', 'clipboard-write'] });
 
 type CreatedApp = { name: string; clientId: string; clientSecret: string; appKey: string };
 
-async function expectNoSeriousAxeViolations(page: Page) {
-  // After a server action the page's metadata is streamed again: check once the title is back.
-  await expect(page).toHaveTitle(/\S/);
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(', ')}`)).toEqual([]);
-}
 
 /** Create an app through the "Create app" dialog on /apps; returns what the dialog showed once. */
 async function createAppInPortal(page: Page, name = `E2E app ${randomBytes(3).toString('hex')}`): Promise<CreatedApp> {

@@ -1,5 +1,6 @@
 // Shared steps of the portal journeys: signing in (through the real form, then with the session it gave).
 import { randomBytes } from 'node:crypto';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Cookie, type Page } from '@playwright/test';
 import { wearhouseCli } from './connect-host';
 import { demoCredentials } from './credentials';
@@ -35,4 +36,12 @@ export function createDeveloper(label: string): { email: string; password: strin
   const password = randomBytes(12).toString('base64url');
   wearhouseCli(['accounts:create', '--email', email, '--role', 'developer'], { ADMIN_PASSWORD: password });
   return { email, password };
+}
+
+/** No serious or critical axe violations on the page as it is now. */
+export async function expectNoSeriousAxeViolations(page: Page): Promise<void> {
+  // After a server action the page's metadata is streamed again: check once the title is back.
+  await expect(page).toHaveTitle(/\S/);
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(', ')}`)).toEqual([]);
 }

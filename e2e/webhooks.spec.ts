@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { Webhook } from 'standardwebhooks';
 import { startTestReceiver } from '../lib/webhooks/test-receiver';
-import { createDeveloper, signIn } from './portal';
+import { createDeveloper, signIn, expectNoSeriousAxeViolations } from './portal';
 
 // A developer's webhooks: set a notify URL (loopback refused), see the signing secret once, send a
 // test event and redeliver it from the delivery log; another developer sees none of it.
@@ -12,10 +11,6 @@ import { createDeveloper, signIn } from './portal';
 // it delivers to this runner's loopback receiver, and the journey checks what arrives.
 const deliversToLoopback = process.env.WEARHOUSE_WEBHOOKS_ALLOW_PRIVATE === '1';
 
-async function expectNoSeriousAxeViolations(page: Page) {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(', ')}`)).toEqual([]);
-}
 
 async function createAppInPortal(page: Page): Promise<{ name: string; clientId: string }> {
   const name = `Hooks ${randomBytes(3).toString('hex')}`;
