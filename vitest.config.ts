@@ -41,7 +41,9 @@ const workers = process.env.WEARHOUSE_TEST_WORKERS
 export default defineConfig({
   resolve: { alias: { '@': fileURLToPath(new URL('.', import.meta.url)) } },
   test: {
-    ...(workers ? { maxWorkers: workers, minWorkers: 1 } : {}),
+    // As many kept as started: a pool allowed to shrink (minWorkers below maxWorkers) ended a run
+    // with tinypool's "Terminating worker thread" when it let an idle worker go (vitest#8564).
+    ...(workers ? { maxWorkers: workers, minWorkers: workers } : {}),
     pool: 'forks',
     poolOptions: { forks: { isolate: pass !== 'parallel' } },
     include: pass === 'timed' ? [...TIMED_FILES, ...ISOLATED_FILES] : ['lib/**/*.test.ts'],
