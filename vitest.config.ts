@@ -22,21 +22,22 @@ export const TIMED_FILES = [
 
 /**
  * Files that need a fresh module registry of their own (they replace modules with vi.mock): `npm
- * test` runs them with the timed ones. In the parallel pass every file shares its worker's loaded
+ * test` runs them in a pass of their own, each in a fresh process. In the parallel pass every file shares its worker's loaded
  * modules with the files run before it there (`isolate: false`; setup-env.ts puts back what a file
  * changed): loading Next.js, Drizzle and the services once per worker instead of once per file
  * takes a quarter off the suite's CPU time.
  */
 export const ISOLATED_FILES = ['lib/accounts/accounts.test.ts', 'lib/webhooks/webhooks.test.ts', 'lib/auth/encryption.test.ts'];
 
-// `npm test` runs two passes: 'parallel' (every other file, two or more at a time, sharing loaded
-// modules) and 'timed' (those files and the isolated ones, one at a time, each in a fresh process).
+// `npm test` runs three passes: 'parallel' (every other file, two or more at a time, sharing loaded
+// modules), 'timed' (the timed files, one at a time, each in a fresh process, on idle cores) and
+// 'isolated' (the isolated files, one at a time, each in a fresh process).
 // Without WEARHOUSE_TEST_PASS (`npm run test:unit`), all files, each in a fresh process.
 const pass = process.env.WEARHOUSE_TEST_PASS;
 // WEARHOUSE_TEST_WORKERS: set by `npm test` for a pass it runs beside the end-to-end journeys.
 const workers = process.env.WEARHOUSE_TEST_WORKERS
   ? Number(process.env.WEARHOUSE_TEST_WORKERS)
-  : pass === 'timed' ? 1 : pass === 'parallel' ? Math.min(4, Math.max(2, os.availableParallelism())) : undefined;
+  : pass === 'timed' || pass === 'isolated' ? 1 : pass === 'parallel' ? Math.min(4, Math.max(2, os.availableParallelism())) : undefined;
 
 export default defineConfig({
   resolve: { alias: { '@': fileURLToPath(new URL('.', import.meta.url)) } },
@@ -46,7 +47,7 @@ export default defineConfig({
     ...(workers ? { maxWorkers: workers, minWorkers: workers } : {}),
     pool: 'forks',
     poolOptions: { forks: { isolate: pass !== 'parallel' } },
-    include: pass === 'timed' ? [...TIMED_FILES, ...ISOLATED_FILES] : ['lib/**/*.test.ts'],
+    include: pass === 'timed' ? TIMED_FILES : pass === 'isolated' ? ISOLATED_FILES : ['lib/**/*.test.ts'],
     exclude: pass === 'parallel' ? [...configDefaults.exclude, ...TIMED_FILES, ...ISOLATED_FILES] : configDefaults.exclude,
     sequence: { sequencer: SlowestFirst },
     testTimeout: 30_000,

@@ -83,10 +83,11 @@ function readJson<T>(file: string): T | null {
 /**
  * One Vitest pass (vitest.config.ts): 'parallel', one database's files but the timed and isolated
  * ones, several at a time (`workers`: how many; default, the config's); 'timed', the files that
- * measure pauses and waits and those that mock modules, one at a time on otherwise idle cores.
+ * measure pauses and waits, one at a time on otherwise idle cores; 'isolated', those that mock
+ * modules, one at a time, each in a fresh process.
  */
-async function vitest(pass: 'parallel' | 'timed', project?: string, { workers, holdOutput = false }: { workers?: number; holdOutput?: boolean } = {}) {
-  const name = pass === 'parallel' ? `vitest-${project}` : 'vitest-timed';
+async function vitest(pass: 'parallel' | 'timed' | 'isolated', project?: string, { workers, holdOutput = false }: { workers?: number; holdOutput?: boolean } = {}) {
+  const name = pass === 'parallel' ? `vitest-${project}` : `vitest-${pass}`;
   const report = path.join(results, `${name}.json`);
   fs.rmSync(report, { force: true });
   const only = project ? ['--project', project] : [];
@@ -172,8 +173,13 @@ async function main() {
   // on the embedded database); PostgreSQL's files, one at a time, use the other. Measured on 2
   // cores: the journeys took 384 s beside them and 378 s alone, and PostgreSQL's files ended first
   // (339 s with one worker, 160 s with two on their own), so they cost the run no time at all.
-  await Promise.all([playwright(), ...(databases.includes('postgres') ? [vitest('parallel', 'postgres', { workers: 1, holdOutput: true })] : [])]);
-  scanLogs([...databases.map((database) => `vitest-${database}.log`), 'vitest-timed.log', 'e2e.log'].map((name) => path.join(logs, name)));
+  // The files that mock modules (timing nothing) follow them there.
+  const beside = async () => {
+    if (databases.includes('postgres')) await vitest('parallel', 'postgres', { workers: 1, holdOutput: true });
+    await vitest('isolated', undefined, { holdOutput: true });
+  };
+  await Promise.all([playwright(), beside()]);
+  scanLogs([...databases.map((database) => `vitest-${database}.log`), 'vitest-timed.log', 'vitest-isolated.log', 'e2e.log'].map((name) => path.join(logs, name)));
 
   console.log('\nSuites:');
   for (const [suite, t] of tallies) console.log(`  ${suite.padEnd(17)} ${t.passed} passed, ${t.failed} failed${t.skipped ? `, ${t.skipped} skipped` : ''}`);
