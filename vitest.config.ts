@@ -9,8 +9,8 @@ const databases = ['pglite', ...(process.env.TEST_DATABASE_URL ? ['postgres'] : 
 
 /**
  * Files that measure how long something takes (a reader's longest pause, a wait bounded by a
- * budget): `npm test` runs them on their own after the rest, so that another test file's work on
- * the same cores does not count against them.
+ * budget): `npm test` runs them on their own after the parallel pass, with nothing beside them,
+ * so that another test file's work on the same cores does not count against them.
  */
 export const TIMED_FILES = [
   'lib/users/purge.test.ts',

@@ -83,8 +83,8 @@ export function isEmbeddedEngine(): Promise<boolean> {
 
 /**
  * The statement name to give node-postgres for a hot query: on PostgreSQL each connection then
- * parses and plans it once and reuses the plan (bench:api: GET one user went from 73% to 116% of
- * the bare one-row ceiling, which re-plans every time). Undefined — an unnamed statement, planned
+ * parses and plans it once and reuses the plan (bench:api: GET one user went from 73% to 106–109%
+ * of the bare one-row ceiling, which re-plans every time). Undefined — an unnamed statement, planned
  * every time — on the embedded engine, whose one shared session cannot hold one client's named
  * statements, and when DATABASE_PREPARED_STATEMENTS is off.
  */
